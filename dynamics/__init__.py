@@ -1,0 +1,27 @@
+"""dynamics — fast, faithful simulation of recurrent neural dynamics.
+
+The public API is re-exported here; nothing is defined in this file.
+Each subpackage lists its public names in its own ``__all__``.
+"""
+
+from dynamics import analysis as _analysis
+from dynamics import cells as _cells
+from dynamics import memory as _memory
+from dynamics import optimize as _optimize
+from dynamics.analysis import *
+from dynamics.cells import *
+from dynamics.memory import *
+from dynamics.optimize import *
+from dynamics.scenarios import list_scenarios, run_scenario
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "__version__",
+    "list_scenarios",
+    "run_scenario",
+    *_analysis.__all__,
+    *_cells.__all__,
+    *_memory.__all__,
+    *_optimize.__all__,
+]

@@ -1,0 +1,3 @@
+"""analysis subpackage."""
+
+__all__: list[str] = []

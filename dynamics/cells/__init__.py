@@ -1,0 +1,3 @@
+"""cells subpackage."""
+
+__all__: list[str] = []

@@ -1,0 +1,73 @@
+"""The ``dynamics`` command (also ``python -m dynamics``).
+
+    dynamics scenarios                      list the scenarios with one-line descriptions
+    dynamics run NAME [--out DIR] [--seed N] run one scenario, writing into DIR/NAME/
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dynamics",
+        description="Simulate recurrent neural dynamics: run scenarios and parameter sweeps.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser("scenarios", help="list the available scenarios")
+    run = sub.add_parser("run", help="run a scenario and write its figures and summary")
+    run.add_argument("name", help="scenario name (see `dynamics scenarios`)")
+    run.add_argument("--out", default="results", help="output folder (default: results)")
+    run.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    _add_sweep_command(sub)
+    return parser
+
+
+def _add_sweep_command(sub) -> None:
+    """Register `dynamics sweep` when the sweep module provides it."""
+    try:
+        from dynamics.sweep import add_sweep_parser
+    except ImportError:
+        return
+    add_sweep_parser(sub)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    if args.command == "scenarios":
+        from dynamics.scenarios import list_scenarios
+
+        scenarios = list_scenarios()
+        width = max((len(n) for n in scenarios), default=0)
+        for name, desc in scenarios.items():
+            print(f"{name:<{width}}  {desc}")
+        return 0
+    if args.command == "run":
+        from dynamics.scenarios import list_scenarios, run_scenario
+
+        if args.name not in list_scenarios():
+            parser.error(f"unknown scenario {args.name!r}; see `dynamics scenarios`")
+        start = time.perf_counter()
+        run_scenario(args.name, out=args.out, seed=args.seed)
+        elapsed = time.perf_counter() - start
+        print(f"scenario {args.name} finished in {elapsed:.1f} s")
+        print(f"results written to {args.out}/{args.name}/ (figures *.png, summary.json)")
+        return 0
+    if args.command == "sweep":
+        from dynamics.sweep import run_sweep_command
+
+        return run_sweep_command(args)
+    parser.error(f"unknown command {args.command!r}")
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,3 @@
+"""memory subpackage."""
+
+__all__: list[str] = []

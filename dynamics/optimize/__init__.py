@@ -1,0 +1,3 @@
+"""optimize subpackage."""
+
+__all__: list[str] = []

@@ -1,0 +1,93 @@
+"""Discovery and running of the scenario scripts in the repository's ``scenarios/`` folder.
+
+A scenario is a script ``scenarios/<name>.py`` whose module docstring's first line is its
+one-line description and which defines ``run(out_dir: pathlib.Path, seed: int) -> dict``.
+``run`` writes its figures and data into ``out_dir`` and returns a JSON-serialisable summary,
+which is written to ``out_dir / "summary.json"``. A scenario may also expose a sweepable
+function ``task(params: dict, seed) -> dict`` (see :func:`dynamics.sweep`).
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import json
+import os
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from dynamics._io import atomic_write_text
+
+__all__ = ["scenario_dir", "list_scenarios", "load_scenario", "run_scenario"]
+
+
+def scenario_dir() -> Path:
+    """The folder holding the scenario scripts.
+
+    ``$DYNAMICS_SCENARIOS`` if set, else ``scenarios/`` next to the package (a source checkout
+    installed in editable mode, which is how ``make run`` installs it).
+    """
+    env = os.environ.get("DYNAMICS_SCENARIOS")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parent.parent / "scenarios"
+
+
+def list_scenarios() -> dict[str, str]:
+    """Map each scenario name to the first line of its docstring (without importing it)."""
+    folder = scenario_dir()
+    out: dict[str, str] = {}
+    if not folder.is_dir():
+        return out
+    for path in sorted(folder.glob("*.py")):
+        if path.name.startswith("_"):
+            continue
+        doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+        out[path.stem] = doc.strip().splitlines()[0] if doc.strip() else ""
+    return out
+
+
+def load_scenario(name: str) -> ModuleType:
+    """Import ``scenarios/<name>.py`` as a module."""
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"name: expected a scenario name (str), got {name!r}")
+    available = list_scenarios()
+    if name not in available:
+        raise ValueError(
+            f"name: unknown scenario {name!r}; available: {', '.join(available) or '(none)'}"
+        )
+    path = scenario_dir() / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"dynamics_scenario_{name}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    if not hasattr(module, "run"):
+        raise ValueError(f"scenario {name!r} defines no run(out_dir, seed) function")
+    return module
+
+
+def run_scenario(name: str, out: str | Path = "results", seed: int = 0) -> dict[str, Any]:
+    """Run scenario ``name``, writing into ``out/<name>/``; return its summary dict."""
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"seed: expected an int, got {type(seed).__name__}")
+    module = load_scenario(name)
+    out_dir = Path(out) / name
+    out_dir.mkdir(parents=True, exist_ok=True)
+    summary = module.run(out_dir, seed)
+    if summary is None:
+        summary = {}
+    atomic_write_text(out_dir / "summary.json", json.dumps(summary, indent=2, default=_jsonable))
+    return summary
+
+
+def _jsonable(obj: Any) -> Any:
+    import numpy as np
+
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, Path):
+        return str(obj)
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
