@@ -13,6 +13,7 @@ from dynamics.cells import *
 from dynamics.memory import *
 from dynamics.optimize import *
 from dynamics.scenarios import list_scenarios, run_scenario
+from dynamics.sweeps import StoreWarning, SweepResult, expand_grid, load_sweep, sweep, task_seed
 
 __version__ = "0.1.0"
 
@@ -20,6 +21,12 @@ __all__ = [
     "__version__",
     "list_scenarios",
     "run_scenario",
+    "sweep",
+    "load_sweep",
+    "SweepResult",
+    "StoreWarning",
+    "task_seed",
+    "expand_grid",
     *_analysis.__all__,
     *_cells.__all__,
     *_memory.__all__,

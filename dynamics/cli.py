@@ -28,9 +28,9 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def _add_sweep_command(sub) -> None:
-    """Register `dynamics sweep` when the sweep module provides it."""
+    """Register `dynamics sweep` when the sweeps subpackage provides it."""
     try:
-        from dynamics.sweep import add_sweep_parser
+        from dynamics.sweeps import add_sweep_parser
     except ImportError:
         return
     add_sweep_parser(sub)
@@ -62,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"results written to {args.out}/{args.name}/ (figures *.png, summary.json)")
         return 0
     if args.command == "sweep":
-        from dynamics.sweep import run_sweep_command
+        from dynamics.sweeps import run_sweep_command
 
         return run_sweep_command(args)
     parser.error(f"unknown command {args.command!r}")
