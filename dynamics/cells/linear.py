@@ -1,0 +1,81 @@
+"""Fully connected (affine) readout layer, PyTorch's ``nn.Linear``: y = x W^T + b."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from dynamics.cells._validate import (
+    as_float_array,
+    check_dtype,
+    check_finite,
+    check_positive_int,
+    check_shape,
+    load_into,
+)
+from dynamics.cells.recurrent import make_rng
+
+__all__ = ["Linear"]
+
+
+class Linear:
+    """Affine map y = x W^T + b over any leading dimensions of ``x``.
+
+    Parameters ``weight`` (out_features, in_features) and ``bias`` (out_features,), both
+    initialised U(-1/sqrt(in_features), 1/sqrt(in_features)) as in PyTorch.
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True,
+                 dtype: Any = np.float64, seed: Any = None) -> None:
+        self.in_features = check_positive_int(in_features, "in_features")
+        self.out_features = check_positive_int(out_features, "out_features")
+        self.dtype = check_dtype(dtype)
+        rng = make_rng(seed)
+        bound = 1.0 / np.sqrt(self.in_features)
+        self._params = {"weight": rng.uniform(-bound, bound, (self.out_features,
+                                                              self.in_features)).astype(self.dtype)}
+        if bias:
+            self._params["bias"] = rng.uniform(-bound, bound, self.out_features).astype(self.dtype)
+        self._x: np.ndarray | None = None
+
+    def __repr__(self) -> str:
+        return f"Linear({self.in_features}, {self.out_features}, dtype={self.dtype})"
+
+    def parameters(self) -> dict[str, np.ndarray]:
+        """The live parameter arrays (optimizers update them in place)."""
+        return self._params
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        return {k: v.copy() for k, v in self._params.items()}
+
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> None:
+        load_into(self._params, state_dict, "Linear", strict=strict)
+
+    def forward(self, x: Any) -> np.ndarray:
+        """y = x W^T + b for x of shape (..., in_features)."""
+        x = as_float_array(x, "x", self.dtype)
+        if x.ndim == 0 or x.shape[-1] != self.in_features:
+            raise ValueError(f"x: expected shape (..., {self.in_features}), got {x.shape}")
+        check_finite(x, "x")
+        self._x = x
+        y = np.matmul(x, self._params["weight"].T)
+        if "bias" in self._params:
+            y += self._params["bias"]
+        return y
+
+    __call__ = forward
+
+    def backward(self, grad_output: Any) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Returns (dL/dx, {"weight": dL/dW, "bias": dL/db}) for the last forward call."""
+        if self._x is None:
+            raise RuntimeError("backward: call forward first")
+        x = self._x
+        g = as_float_array(grad_output, "grad_output", self.dtype)
+        check_shape(g, x.shape[:-1] + (self.out_features,), "grad_output")
+        g2 = g.reshape(-1, self.out_features)
+        grads = {"weight": np.matmul(g2.T, x.reshape(-1, self.in_features))}
+        if "bias" in self._params:
+            grads["bias"] = g2.sum(axis=0)
+        return np.matmul(g, self._params["weight"]), grads
