@@ -6,11 +6,16 @@ Each subpackage lists its public names in its own ``__all__``.
 
 from dynamics import analysis as _analysis
 from dynamics import cells as _cells
+from dynamics import integrate as _integrate
 from dynamics import memory as _memory
+from dynamics import models as _models
 from dynamics import optimize as _optimize
+from dynamics.activations import Gain, get_gain
 from dynamics.analysis import *
 from dynamics.cells import *
+from dynamics.integrate import *
 from dynamics.memory import *
+from dynamics.models import *
 from dynamics.optimize import *
 from dynamics.scenarios import list_scenarios, run_scenario
 from dynamics.sweeps import StoreWarning, SweepResult, expand_grid, load_sweep, sweep, task_seed
@@ -21,6 +26,10 @@ __all__ = [
     "__version__",
     "list_scenarios",
     "run_scenario",
+    "Gain",
+    "get_gain",
+    *_models.__all__,
+    *_integrate.__all__,
     "sweep",
     "load_sweep",
     "SweepResult",

@@ -1,0 +1,16 @@
+"""Compiled ODE integrators: euler, rk4, dopri5; single trajectories and ensembles."""
+
+from dynamics.integrate.solution import DenseOutput, EnsembleSolution, Solution
+from dynamics.integrate.solve import METHODS, solve, solve_ensemble
+from dynamics.integrate.tableaus import TABLEAUS, Tableau
+
+__all__ = [
+    "solve",
+    "solve_ensemble",
+    "Solution",
+    "EnsembleSolution",
+    "DenseOutput",
+    "METHODS",
+    "TABLEAUS",
+    "Tableau",
+]

@@ -1,0 +1,386 @@
+"""The compiled time loop for an ensemble: many initial states integrated together.
+
+Every trajectory keeps its own time, its own adaptive step size and its own stopping rule
+(end of span, equilibrium, failure), so one stiff trajectory does not slow the others down.
+What the trajectories share is the work of each stage: the states of all still-running
+trajectories are stacked into one ``(m, n)`` array and the model's batched kernel evaluates
+the vector field for all of them at once -- for dense weights one matrix-matrix product
+(BLAS-3) per stage. A trajectory that stops is swapped out of the active block, so the
+block stays contiguous and shrinks as trajectories finish.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba as nb
+import numpy as np
+from numba import types
+
+from dynamics.integrate.engine import (
+    _FACTOR_MAX,
+    _FACTOR_MIN,
+    ENERGY_T,
+    REASON_MAX_STEPS,
+    REASON_NONFINITE,
+    REASON_STEP_UNDERFLOW,
+    RHS_T,
+    STATUS_EQUILIBRIUM,
+    STATUS_FAILED,
+    STATUS_SUCCESS,
+    all_finite,
+    initial_step,
+    interpolate,
+    interpolation_coefficients,
+    max_abs,
+)
+from dynamics.models.base import RHS_BATCH_SIGNATURE
+
+RHS_BATCH_T = types.FunctionType(RHS_BATCH_SIGNATURE)
+
+
+@nb.njit(RHS_BATCH_SIGNATURE, cache=True)
+def no_batch(t, x, p, out):
+    """Placeholder batched kernel for models without one (never called)."""
+    out[:] = math.nan
+
+
+@nb.njit(cache=True)
+def _eval_block(rhs, rhs_batch, use_batch, tvec, X, p, OUT, na):
+    if use_batch:
+        rhs_batch(tvec[:na], X[:na], p, OUT[:na])
+    else:
+        for j in range(na):
+            rhs(tvec[j], X[j], p, OUT[j])
+
+
+@nb.njit(cache=True)
+def _swap_rows(a, i, j):
+    for k in range(a.shape[1]):
+        tmp = a[i, k]
+        a[i, k] = a[j, k]
+        a[j, k] = tmp
+
+
+def integrate_ensemble(
+    rhs,
+    rhs_batch,
+    use_batch,
+    energy,
+    has_energy,
+    p,
+    Y0,
+    t0,
+    t1,
+    A,
+    b,
+    c,
+    e,
+    d,
+    fsal,
+    adaptive,
+    error_exponent,
+    h_init,
+    h_max,
+    rtol,
+    atol,
+    beta,
+    safety,
+    t_eval,
+    max_steps,
+    stop_at_equilibrium,
+    eq_tol,
+):
+    """Integrate every row of ``Y0`` from t0 to t1, saving at ``t_eval``.
+
+    Returns ``(y (m, n_times, n), energy (m, n_times), status, reason, t_final, nfev,
+    nsteps, naccepted, nrejected)``, all per trajectory.
+    """
+    m, n = Y0.shape
+    s = b.shape[0]
+    nt = t_eval.shape[0]
+    has_d = False
+    for i in range(s):
+        if d[i] != 0.0:
+            has_d = True
+
+    Y = Y0.copy()
+    K = np.empty((s, m, n))
+    Ytmp = np.empty((m, n))
+    Ynew = np.empty((m, n))
+    Fnew = np.empty((m, n))
+    T = np.full(m, t0)
+    H = np.empty(m)
+    Hs = np.empty(m)
+    facold = np.full(m, 1e-4)
+    last_rejected = np.zeros(m, dtype=np.bool_)
+    next_eval = np.zeros(m, dtype=np.int64)
+    ident = np.arange(m)
+    tvec = np.empty(m)
+    r = np.empty((5, n))
+    work = np.empty(n)
+    work2 = np.empty(n)
+    err_vec = np.empty(n)
+
+    out_y = np.full((m, nt, n), np.nan)
+    out_e = np.full((m, nt), np.nan)
+    status = np.zeros(m, dtype=np.int64)
+    reason = np.zeros(m, dtype=np.int64)
+    t_final = np.full(m, t0)
+    nfev = np.zeros(m, dtype=np.int64)
+    nsteps = np.zeros(m, dtype=np.int64)
+    nacc = np.zeros(m, dtype=np.int64)
+    nrej = np.zeros(m, dtype=np.int64)
+    done = np.zeros(m, dtype=np.bool_)
+    span = t1 - t0
+    expo = error_exponent - 0.75 * beta
+
+    for j in range(m):
+        tvec[j] = t0
+    _eval_block(rhs, rhs_batch, use_batch, tvec, Y, p, K[0], m)
+    for j in range(m):
+        nfev[j] += 1
+        while next_eval[j] < nt and t_eval[next_eval[j]] <= t0:
+            out_y[j, next_eval[j]] = Y[j]
+            out_e[j, next_eval[j]] = energy(Y[j], p) if has_energy else math.nan
+            next_eval[j] += 1
+        if not all_finite(K[0, j]) or not all_finite(Y[j]):
+            status[j] = STATUS_FAILED
+            reason[j] = REASON_NONFINITE
+            done[j] = True
+        elif stop_at_equilibrium and max_abs(K[0, j]) < eq_tol:
+            status[j] = STATUS_EQUILIBRIUM
+            done[j] = True
+        elif adaptive:
+            if h_init > 0.0:
+                H[j] = min(h_init, h_max, span)
+            else:
+                H[j] = initial_step(
+                    rhs, p, t0, Y[j], K[0, j], rtol, atol, 1.0 / error_exponent, h_max, span,
+                    work, work2,
+                )
+                nfev[j] += 1
+        else:
+            H[j] = h_init
+
+    # compact: finished trajectories leave the active block [0, na)
+    na = m
+    j = m - 1
+    while j >= 0:
+        if done[ident[j]]:
+            last = na - 1
+            if j != last:
+                _swap_rows(Y, j, last)
+                _swap_rows(K[0], j, last)
+                H[j], H[last] = H[last], H[j]
+                T[j], T[last] = T[last], T[j]
+                ident[j], ident[last] = ident[last], ident[j]
+                next_eval[j], next_eval[last] = next_eval[last], next_eval[j]
+            na -= 1
+        j -= 1
+    for j in range(m):
+        traj = ident[j]
+        if done[traj]:
+            t_final[traj] = t0
+            if status[traj] == STATUS_EQUILIBRIUM:
+                e_now = energy(Y[j], p) if has_energy else math.nan
+                for k in range(next_eval[j], nt):
+                    out_y[traj, k] = Y[j]
+                    out_e[traj, k] = e_now
+
+    finishing = np.zeros(m, dtype=np.bool_)
+    while na > 0:
+        for j in range(na):
+            hs = min(H[j], h_max)
+            finishing[j] = False
+            if T[j] + hs >= t1 - 1e-12 * abs(span) or T[j] + hs >= t1:
+                hs = t1 - T[j]
+                finishing[j] = True
+            Hs[j] = hs
+        for st in range(1, s):
+            for j in range(na):
+                hs = Hs[j]
+                for i in range(n):
+                    acc = 0.0
+                    for l in range(st):
+                        a_sl = A[st, l]
+                        if a_sl != 0.0:
+                            acc += a_sl * K[l, j, i]
+                    Ytmp[j, i] = Y[j, i] + hs * acc
+                tvec[j] = T[j] + c[st] * hs
+            _eval_block(rhs, rhs_batch, use_batch, tvec, Ytmp, p, K[st], na)
+        for j in range(na):
+            hs = Hs[j]
+            for i in range(n):
+                acc = 0.0
+                for st in range(s):
+                    if b[st] != 0.0:
+                        acc += b[st] * K[st, j, i]
+                Ynew[j, i] = Y[j, i] + hs * acc
+        if not fsal:
+            for j in range(na):
+                tvec[j] = T[j] + Hs[j]
+            _eval_block(rhs, rhs_batch, use_batch, tvec, Ynew, p, Fnew, na)
+
+        j = na - 1
+        while j >= 0:
+            traj = ident[j]
+            hs = Hs[j]
+            nsteps[traj] += 1
+            nfev[traj] += (s - 1) if fsal else s
+            finished = False
+            accepted = True
+            finite = all_finite(Ynew[j])
+            if adaptive:
+                err = math.inf
+                if finite:
+                    for i in range(n):
+                        acc = 0.0
+                        for st in range(s):
+                            if e[st] != 0.0:
+                                acc += e[st] * K[st, j, i]
+                        sc = atol[i] + rtol * max(abs(Y[j, i]), abs(Ynew[j, i]))
+                        err_vec[i] = hs * acc / sc
+                    acc = 0.0
+                    for i in range(n):
+                        acc += err_vec[i] * err_vec[i]
+                    err = math.sqrt(acc / n)
+                if not math.isfinite(err):
+                    accepted = False
+                    H[j] = 0.25 * hs
+                    last_rejected[j] = True
+                else:
+                    fac11 = err**expo
+                    fac = fac11 / facold[j] ** beta
+                    fac = max(1.0 / _FACTOR_MAX, min(1.0 / _FACTOR_MIN, fac / safety))
+                    if err > 1.0:
+                        accepted = False
+                        H[j] = hs / min(1.0 / _FACTOR_MIN, fac11 / safety)
+                        last_rejected[j] = True
+                    else:
+                        facold[j] = max(err, 1e-4)
+                        h_next = hs / fac
+                        if last_rejected[j]:
+                            h_next = min(h_next, hs)
+                        last_rejected[j] = False
+                        H[j] = h_next
+                if not accepted:
+                    nrej[traj] += 1
+                    h_min = 16.0 * 2.220446049250313e-16 * max(abs(T[j]), abs(span) * 1e-3)
+                    if H[j] < h_min:
+                        status[traj] = STATUS_FAILED
+                        reason[traj] = REASON_STEP_UNDERFLOW
+                        finished = True
+            elif not finite:
+                accepted = False
+                status[traj] = STATUS_FAILED
+                reason[traj] = REASON_NONFINITE
+                finished = True
+
+            if accepted:
+                if fsal:
+                    for i in range(n):
+                        Fnew[j, i] = K[s - 1, j, i]
+                if not all_finite(Fnew[j]):
+                    status[traj] = STATUS_FAILED
+                    reason[traj] = REASON_NONFINITE
+                    finished = True
+                else:
+                    nacc[traj] += 1
+                    t_new = t1 if finishing[j] else T[j] + hs
+                    if next_eval[j] < nt and t_eval[next_eval[j]] <= t_new:
+                        interpolation_coefficients(
+                            Y[j], Ynew[j], K[0, j], Fnew[j], K[:, j, :], d, hs, has_d, r
+                        )
+                        while next_eval[j] < nt and t_eval[next_eval[j]] <= t_new:
+                            te = t_eval[next_eval[j]]
+                            if te == t_new:
+                                for i in range(n):
+                                    work[i] = Ynew[j, i]
+                            else:
+                                interpolate(r, (te - T[j]) / hs, work)
+                            out_y[traj, next_eval[j]] = work
+                            out_e[traj, next_eval[j]] = (
+                                energy(work, p) if has_energy else math.nan
+                            )
+                            next_eval[j] += 1
+                    for i in range(n):
+                        Y[j, i] = Ynew[j, i]
+                        K[0, j, i] = Fnew[j, i]
+                    T[j] = t_new
+                    if stop_at_equilibrium and max_abs(Fnew[j]) < eq_tol:
+                        status[traj] = STATUS_EQUILIBRIUM
+                        finished = True
+                        e_now = energy(Y[j], p) if has_energy else math.nan
+                        for k in range(next_eval[j], nt):
+                            out_y[traj, k] = Y[j]
+                            out_e[traj, k] = e_now
+                    elif finishing[j]:
+                        status[traj] = STATUS_SUCCESS
+                        finished = True
+            if not finished and nsteps[traj] >= max_steps:
+                status[traj] = STATUS_FAILED
+                reason[traj] = REASON_MAX_STEPS
+                finished = True
+            if finished:
+                t_final[traj] = T[j]
+                last = na - 1
+                if j != last:
+                    _swap_rows(Y, j, last)
+                    _swap_rows(K[0], j, last)
+                    H[j], H[last] = H[last], H[j]
+                    T[j], T[last] = T[last], T[j]
+                    facold[j], facold[last] = facold[last], facold[j]
+                    last_rejected[j], last_rejected[last] = last_rejected[last], last_rejected[j]
+                    ident[j], ident[last] = ident[last], ident[j]
+                    next_eval[j], next_eval[last] = next_eval[last], next_eval[j]
+                    # rows j and last of the stage buffers are not needed again this step:
+                    # row `last` was already processed (we walk the block backwards).
+                na -= 1
+            j -= 1
+    return out_y, out_e, status, reason, t_final, nfev, nsteps, nacc, nrej
+
+
+_vec = types.float64[::1]
+_mat = types.float64[:, ::1]
+_f8 = types.float64
+_compiled_ensemble: list[object] = []
+
+
+def ensemble_engine():
+    """The ensemble engine compiled for the protocol's kernel signatures (cached on disk)."""
+    if not _compiled_ensemble:
+        argtypes = (
+            RHS_T,
+            RHS_BATCH_T,
+            types.boolean,
+            ENERGY_T,
+            types.boolean,
+            _vec,  # p
+            _mat,  # Y0
+            _f8,
+            _f8,
+            _mat,
+            _vec,
+            _vec,
+            _vec,
+            _vec,
+            types.boolean,
+            types.boolean,
+            _f8,
+            _f8,
+            _f8,
+            _f8,
+            _vec,
+            _f8,
+            _f8,
+            _vec,
+            types.int64,
+            types.boolean,
+            _f8,
+        )
+        _compiled_ensemble.append(nb.njit([argtypes], cache=True)(integrate_ensemble))
+    return _compiled_ensemble[0]
+
+
+__all__ = ["ensemble_engine", "integrate_ensemble", "REASON_MAX_STEPS"]

@@ -1,0 +1,432 @@
+"""``solve`` and ``solve_ensemble``: argument checking, then one call into compiled code."""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from dynamics.integrate.engine import (
+    REASON_MAX_STEPS,
+    REASON_NONFINITE,
+    REASON_STEP_UNDERFLOW,
+    STATUS_EQUILIBRIUM,
+    STATUS_FAILED,
+    STATUS_TERMINAL_EVENT,
+    never_event,
+    no_energy,
+    single_engine,
+)
+from dynamics.integrate.ensemble import ensemble_engine, no_batch
+from dynamics.integrate.solution import (
+    DenseOutput,
+    EnsembleSolution,
+    Solution,
+    energy_increase,
+)
+from dynamics.integrate.tableaus import TABLEAUS, Tableau
+from dynamics.models.base import Event, Model
+
+__all__ = ["solve", "solve_ensemble", "METHODS"]
+
+METHODS = tuple(TABLEAUS)
+_CONTROLLER_BETA = {"pi": 0.04, "classic": 0.0}
+_SAFETY = 0.9
+
+
+def _check_model(model: Any) -> Model:
+    if not isinstance(model, Model):
+        raise TypeError(
+            "model: expected a dynamics model (e.g. ContinuousHopfield or UserModel), "
+            f"got {type(model).__name__}"
+        )
+    return model
+
+
+def _positive(value: Any, name: str, allow_none: bool = False) -> float | None:
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name}: expected a positive number, got {type(value).__name__}")
+    v = float(value)
+    if not math.isfinite(v) or v <= 0.0:
+        raise ValueError(f"{name}: expected a finite number > 0, got {value!r}")
+    return v
+
+
+def _positive_int(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name}: expected a positive int, got {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"{name}: expected an int >= 1, got {value}")
+    return int(value)
+
+
+def _t_span(t_span: Any) -> tuple[float, float]:
+    try:
+        t0, t1 = (float(v) for v in t_span)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"t_span: expected a pair (t0, t1) of numbers, got {t_span!r}") from exc
+    if not (math.isfinite(t0) and math.isfinite(t1)):
+        raise ValueError(f"t_span: expected finite times, got {t_span!r}")
+    if t1 <= t0:
+        raise ValueError(
+            f"t_span: expected t0 < t1 (forward integration over a non-empty span), "
+            f"got ({t0}, {t1})"
+        )
+    return t0, t1
+
+
+def _tableau(method: Any) -> Tableau:
+    if not isinstance(method, str):
+        raise TypeError(f"method: expected one of {list(METHODS)}, got {type(method).__name__}")
+    if method not in TABLEAUS:
+        raise ValueError(f"method: unknown method {method!r}; expected one of {list(METHODS)}")
+    return TABLEAUS[method]
+
+
+def _atol(atol: Any, n: int) -> np.ndarray:
+    arr = np.asarray(atol, dtype=np.float64)
+    if arr.ndim == 0:
+        arr = np.full(n, float(arr))
+    if arr.shape != (n,):
+        raise ValueError(f"atol: expected a scalar or shape ({n},), got {arr.shape}")
+    if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
+        raise ValueError("atol: expected finite values > 0")
+    return np.ascontiguousarray(arr)
+
+
+def _t_eval(t_eval: Any, t0: float, t1: float) -> np.ndarray:
+    arr = np.asarray(t_eval, dtype=np.float64)
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"t_eval: expected a non-empty 1-D array of times, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError("t_eval: expected finite times")
+    if np.any(np.diff(arr) <= 0):
+        raise ValueError("t_eval: expected strictly increasing times")
+    if arr[0] < t0 or arr[-1] > t1:
+        raise ValueError(f"t_eval: expected times within t_span [{t0}, {t1}]")
+    return np.ascontiguousarray(arr)
+
+
+def _common(model, t_span, method, dt, rtol, atol, max_step, max_steps, eq_tol, controller):
+    model = _check_model(model)
+    t0, t1 = _t_span(t_span)
+    tab = _tableau(method)
+    dt = _positive(dt, "dt", allow_none=True)
+    if not tab.adaptive and dt is None:
+        raise ValueError(f"dt: the fixed-step method {method!r} needs a step size dt > 0")
+    rtol = _positive(rtol, "rtol")
+    atol_arr = _atol(atol, model.n_states)
+    h_max = math.inf if max_step is None else _positive(max_step, "max_step")
+    max_steps = _positive_int(max_steps, "max_steps")
+    eq_tol = _positive(eq_tol, "eq_tol")
+    if controller not in _CONTROLLER_BETA:
+        raise ValueError(
+            f"controller: expected one of {list(_CONTROLLER_BETA)}, got {controller!r}"
+        )
+    return model, t0, t1, tab, dt, rtol, atol_arr, h_max, max_steps, eq_tol
+
+
+def _failure_message(reason: int, t: float, max_steps: int) -> str:
+    if reason == REASON_NONFINITE:
+        return (
+            f"the state became non-finite at t={t:.6g}; the trajectory is returned up to the "
+            "last finite state"
+        )
+    if reason == REASON_MAX_STEPS:
+        return f"max_steps={max_steps} steps taken before t_end (stopped at t={t:.6g})"
+    if reason == REASON_STEP_UNDERFLOW:
+        return (
+            f"step size underflow at t={t:.6g}: the solution may blow up, or the problem is "
+            "too stiff for an explicit method"
+        )
+    return f"failed at t={t:.6g}"
+
+
+def _events(events: Any) -> list[Event]:
+    if events is None:
+        return []
+    if callable(events) or isinstance(events, Event):
+        events = [events]
+    if not isinstance(events, Sequence):
+        raise TypeError("events: expected an event function or a list of them")
+    return [Event.coerce(ev) for ev in events]
+
+
+def solve(
+    model: Model,
+    t_span: Sequence[float],
+    y0: Any,
+    method: str = "dopri5",
+    dt: float | None = None,
+    rtol: float = 1e-6,
+    atol: float | np.ndarray = 1e-9,
+    t_eval: Any = None,
+    save_every: int | None = None,
+    max_steps: int = 1_000_000,
+    stop_at_equilibrium: bool = False,
+    eq_tol: float = 1e-8,
+    events: Any = None,
+    dense_output: bool = False,
+    max_step: float | None = None,
+    controller: str = "pi",
+    energy_tol: float = 1e-9,
+) -> Solution:
+    """Integrate ``model`` from ``y0`` over ``t_span`` entirely in compiled code.
+
+    Parameters
+    ----------
+    model: a :class:`~dynamics.models.base.Model` (ContinuousHopfield, UserModel, ...).
+    t_span: (t0, t1) with t0 < t1.
+    y0: initial state, shape (n_states,).
+    method: "dopri5" (Dormand-Prince 5(4), adaptive, FSAL; default), "rk4" or "euler"
+        (fixed step ``dt``).
+    dt: step size of fixed-step methods; first step of dopri5 (default: chosen as in
+        Hairer, Norsett & Wanner 1993, II.4).
+    rtol, atol: tolerances of the adaptive method; the error of a step is the RMS over
+        states of err_i / (atol_i + rtol * max(|y_i|, |y_new_i|)) and must be <= 1.
+    t_eval: times at which to store the solution (from the method's continuous extension);
+        by default every step is stored (every ``save_every``-th step if given).
+    save_every: store every k-th accepted step (and the last one); exclusive with t_eval.
+    max_steps: maximum number of steps; reaching it ends the run with status -1.
+    stop_at_equilibrium: end the run (status 1) as soon as max_i |dx_i/dt| < eq_tol.
+    events: an event function ``event(t, x) -> float`` compiled with numba (or a list, or
+        :class:`~dynamics.models.base.Event` objects); attributes ``terminal`` and
+        ``direction`` as in scipy's solve_ivp. Crossings are located by root finding on the
+        step's continuous extension; see ``Solution.t_events`` / ``y_events``.
+    dense_output: keep the continuous extension, ``Solution.sol(t)``.
+    max_step: largest step allowed.
+    controller: "pi" (PI step-size control, beta = 0.04 as in Hairer's DOPRI5) or "classic".
+    energy_tol: an energy rise larger than energy_tol * (1 + |E|) between saved times sets
+        ``Solution.energy_increases``.
+
+    Returns
+    -------
+    :class:`~dynamics.integrate.solution.Solution` with ``y`` of shape (n_states, n_times).
+    A run that fails returns everything computed until then, with status -1.
+    """
+    model, t0, t1, tab, dt, rtol, atol_arr, h_max, max_steps, eq_tol = _common(
+        model, t_span, method, dt, rtol, atol, max_step, max_steps, eq_tol, controller
+    )
+    y0_arr = _initial_state(y0, model.n_states)
+    if t_eval is not None and save_every is not None:
+        raise ValueError("save_every: cannot be combined with t_eval; give one of them")
+    t_eval_arr = np.empty(0) if t_eval is None else _t_eval(t_eval, t0, t1)
+    save_every_int = 1 if save_every is None else _positive_int(save_every, "save_every")
+    energy_tol = _positive(energy_tol, "energy_tol")
+    evs = _events(events)
+    n_events = len(evs)
+    ev_kernels = tuple(ev.kernel for ev in evs) if evs else (never_event,)
+    terminal = np.array([ev.terminal for ev in evs] or [False], dtype=np.bool_)
+    direction = np.array([ev.direction for ev in evs] or [0.0], dtype=np.float64)
+    has_energy = model.energy_kernel is not None
+
+    engine = single_engine(len(ev_kernels))
+    out = engine(
+        model.rhs_kernel,
+        model.energy_kernel if has_energy else no_energy,
+        ev_kernels,
+        model.params,
+        y0_arr,
+        t0,
+        t1,
+        tab.A,
+        tab.b,
+        tab.c,
+        tab.e,
+        tab.d,
+        tab.fsal,
+        tab.adaptive,
+        tab.error_exponent,
+        0.0 if dt is None else dt,
+        h_max,
+        rtol,
+        atol_arr,
+        _CONTROLLER_BETA[controller],
+        _SAFETY,
+        t_eval_arr,
+        save_every_int,
+        max_steps,
+        bool(stop_at_equilibrium),
+        eq_tol,
+        has_energy,
+        n_events,
+        terminal,
+        direction,
+        bool(dense_output),
+    )
+    (ts, ys, es, status, reason, t_stop, nfev, nsteps, nacc, nrej,
+     ev_t, ev_y, ev_idx, _n_found, dense_t, dense_r, n_dense) = out  # fmt: skip
+    status = int(status)
+    if status == STATUS_FAILED:
+        message = _failure_message(int(reason), float(t_stop), max_steps)
+    elif status == STATUS_EQUILIBRIUM:
+        message = f"equilibrium reached at t={t_stop:.6g} (max |dx/dt| < eq_tol={eq_tol:g})"
+    elif status == STATUS_TERMINAL_EVENT:
+        message = f"a terminal event stopped the run at t={t_stop:.6g}"
+    else:
+        message = "the solver reached the end of the interval"
+    energy = es if has_energy else None
+    increases, worst = energy_increase(es, energy_tol) if has_energy else (False, 0.0)
+    t_events = y_events = None
+    if evs:
+        t_events = [ev_t[ev_idx == q] for q in range(n_events)]
+        y_events = [ev_y[ev_idx == q] for q in range(n_events)]
+    sol = DenseOutput(dense_t, dense_r) if dense_output and n_dense > 0 else None
+    return Solution(
+        t=ts,
+        y=np.ascontiguousarray(ys.T),
+        energy=energy,
+        status=status,
+        message=message,
+        nfev=int(nfev),
+        nsteps=int(nsteps),
+        naccepted=int(nacc),
+        nrejected=int(nrej),
+        method=tab.name,
+        t_events=t_events,
+        y_events=y_events,
+        sol=sol,
+        energy_increases=increases,
+        max_energy_increase=worst,
+    )
+
+
+def _initial_state(y0: Any, n: int) -> np.ndarray:
+    try:
+        arr = np.asarray(y0, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"y0: expected a numeric array of shape ({n},)") from exc
+    if arr.shape != (n,):
+        raise ValueError(f"y0: expected shape ({n},) for this model, got {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError("y0: expected finite values (found NaN or inf)")
+    return np.ascontiguousarray(arr)
+
+
+def solve_ensemble(
+    model: Model,
+    t_span: Sequence[float],
+    Y0: Any,
+    method: str = "dopri5",
+    dt: float | None = None,
+    rtol: float = 1e-6,
+    atol: float | np.ndarray = 1e-9,
+    t_eval: Any = None,
+    n_eval: int = 101,
+    max_steps: int = 1_000_000,
+    stop_at_equilibrium: bool = False,
+    eq_tol: float = 1e-8,
+    max_step: float | None = None,
+    controller: str = "pi",
+    energy_tol: float = 1e-9,
+    batch_size: int | None = None,
+    progress: bool | None = None,
+) -> EnsembleSolution:
+    """Integrate every row of ``Y0`` (shape (n_trajectories, n_states)) together.
+
+    Each trajectory has its own adaptive step and its own stop (end of span, equilibrium,
+    failure); each stage evaluates the vector field of all running trajectories with one call
+    of the model's batched kernel (one matrix-matrix product for dense weights). Output at
+    ``t_eval`` (default: ``n_eval`` evenly spaced times over ``t_span``); ``y`` has shape
+    (n_trajectories, n_states, n_times). Trajectories are processed in blocks of
+    ``batch_size`` (default: all at once); with ``progress`` (default: when stderr is a
+    terminal and there is more than one block) a tqdm bar counts the blocks. The other
+    arguments are those of :func:`solve`.
+    """
+    model, t0, t1, tab, dt, rtol, atol_arr, h_max, max_steps, eq_tol = _common(
+        model, t_span, method, dt, rtol, atol, max_step, max_steps, eq_tol, controller
+    )
+    n = model.n_states
+    try:
+        Y = np.asarray(Y0, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"Y0: expected a numeric array of shape (n_trajectories, {n})") from exc
+    if Y.ndim != 2 or Y.shape[1] != n or Y.shape[0] == 0:
+        raise ValueError(f"Y0: expected shape (n_trajectories, {n}), got {Y.shape}")
+    if not np.all(np.isfinite(Y)):
+        raise ValueError("Y0: expected finite values (found NaN or inf)")
+    if t_eval is None:
+        n_eval = _positive_int(n_eval, "n_eval")
+        t_eval_arr = np.linspace(t0, t1, max(n_eval, 2))
+    else:
+        t_eval_arr = _t_eval(t_eval, t0, t1)
+    energy_tol = _positive(energy_tol, "energy_tol")
+    m = Y.shape[0]
+    batch = m if batch_size is None else _positive_int(batch_size, "batch_size")
+    has_energy = model.energy_kernel is not None
+    use_batch = model.rhs_batch_kernel is not None
+    engine = ensemble_engine()
+
+    blocks = [slice(i, min(i + batch, m)) for i in range(0, m, batch)]
+    show = progress if progress is not None else (len(blocks) > 1 and sys.stderr.isatty())
+    iterator: Any = blocks
+    if show:
+        from tqdm.auto import tqdm
+
+        iterator = tqdm(blocks, desc="ensemble", unit="block")
+    parts = []
+    for blk in iterator:
+        parts.append(
+            engine(
+                model.rhs_kernel,
+                model.rhs_batch_kernel if use_batch else no_batch,
+                use_batch,
+                model.energy_kernel if has_energy else no_energy,
+                has_energy,
+                model.params,
+                np.ascontiguousarray(Y[blk]),
+                t0,
+                t1,
+                tab.A,
+                tab.b,
+                tab.c,
+                tab.e,
+                tab.d,
+                tab.fsal,
+                tab.adaptive,
+                tab.error_exponent,
+                0.0 if dt is None else dt,
+                h_max,
+                rtol,
+                atol_arr,
+                _CONTROLLER_BETA[controller],
+                _SAFETY,
+                t_eval_arr,
+                max_steps,
+                bool(stop_at_equilibrium),
+                eq_tol,
+            )
+        )
+    ys, es, status, reason, t_final, nfev, nsteps, nacc, nrej = (
+        np.concatenate([p[k] for p in parts]) for k in range(9)
+    )
+    messages = []
+    for k in range(m):
+        if status[k] == STATUS_FAILED:
+            messages.append(_failure_message(int(reason[k]), float(t_final[k]), max_steps))
+        elif status[k] == STATUS_EQUILIBRIUM:
+            messages.append(f"equilibrium reached at t={t_final[k]:.6g}")
+        else:
+            messages.append("the solver reached the end of the interval")
+    increases = None
+    if has_energy:
+        increases = np.array([energy_increase(row, energy_tol)[0] for row in es])
+    return EnsembleSolution(
+        t=t_eval_arr,
+        y=np.ascontiguousarray(np.transpose(ys, (0, 2, 1))),
+        energy=es if has_energy else None,
+        status=status.astype(int),
+        t_final=t_final,
+        nfev=nfev,
+        nsteps=nsteps,
+        naccepted=nacc,
+        nrejected=nrej,
+        method=tab.name,
+        messages=messages,
+        energy_increases=increases,
+    )

@@ -1,0 +1,35 @@
+"""Continuous-time network models: data plus compiled kernels (see models/base.py)."""
+
+from dynamics.models.base import (
+    ENERGY_SIGNATURE,
+    EVENT_SIGNATURE,
+    JACOBIAN_SIGNATURE,
+    RHS_BATCH_SIGNATURE,
+    RHS_SIGNATURE,
+    Event,
+    Model,
+    UserModel,
+    compile_kernel,
+)
+from dynamics.models.hopfield import (
+    ContinuousHopfield,
+    hebbian_hopfield,
+    random_hopfield,
+    two_neuron_hopfield,
+)
+
+__all__ = [
+    "Model",
+    "UserModel",
+    "Event",
+    "compile_kernel",
+    "RHS_SIGNATURE",
+    "RHS_BATCH_SIGNATURE",
+    "ENERGY_SIGNATURE",
+    "JACOBIAN_SIGNATURE",
+    "EVENT_SIGNATURE",
+    "ContinuousHopfield",
+    "two_neuron_hopfield",
+    "random_hopfield",
+    "hebbian_hopfield",
+]

@@ -1,0 +1,240 @@
+"""The model protocol: a continuous-time model is data plus compiled kernels.
+
+A model of ``n`` states carries
+
+* ``params`` -- one flat, C-contiguous ``float64`` array holding every parameter the kernels
+  need (weights, inputs, time constants, integer codes stored as floats). Kernels read it;
+  a kernel may use a documented tail of it as scratch space so that it allocates nothing.
+* ``rhs(t, x, p, out)`` -- the vector field ``dx/dt = f(t, x)`` written into ``out``.
+* ``rhs_batch(t, X, p, OUT)`` -- optional: the vector field for many states at once
+  (``X`` and ``OUT`` of shape ``(m, n)``, ``t`` of shape ``(m,)``); for dense weights this is
+  one matrix-matrix product (BLAS-3). Without it the ensemble solver loops over ``rhs``.
+* ``energy(x, p) -> float`` -- optional: the Lyapunov (energy) function.
+* ``jacobian(t, x, p, J)`` -- optional: ``J[i, j] = d f_i / d x_j`` written into ``J``.
+
+Kernels are numba functions with fixed signatures (:data:`RHS_SIGNATURE` and friends).
+The integrators are compiled once for these signatures and receive the kernels as
+first-class function values, so a new model never recompiles the solver, and the solver's
+machine code is cached on disk (``cache=True``) across processes.
+
+A user model is a :class:`UserModel`::
+
+    import numba, numpy as np, dynamics as dyn
+
+    @numba.njit(cache=True)
+    def lorenz(t, x, p, out):
+        sigma, rho, beta = p[0], p[1], p[2]
+        out[0] = sigma * (x[1] - x[0])
+        out[1] = x[0] * (rho - x[2]) - x[1]
+        out[2] = x[0] * x[1] - beta * x[2]
+
+    model = dyn.UserModel(lorenz, n_states=3, params=[10.0, 28.0, 8.0 / 3.0])
+    sol = dyn.solve(model, (0.0, 20.0), [1.0, 1.0, 1.0], rtol=1e-8, atol=1e-10)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numba as nb
+import numpy as np
+from numba import types
+from numba.core.registry import CPUDispatcher
+
+__all__ = [
+    "Model",
+    "UserModel",
+    "Event",
+    "RHS_SIGNATURE",
+    "RHS_BATCH_SIGNATURE",
+    "ENERGY_SIGNATURE",
+    "JACOBIAN_SIGNATURE",
+    "EVENT_SIGNATURE",
+    "compile_kernel",
+]
+
+_f8 = types.float64
+_vec = types.float64[::1]
+_mat = types.float64[:, ::1]
+
+#: ``rhs(t: float, x: float[n], p: float[:], out: float[n]) -> None``
+RHS_SIGNATURE = types.void(_f8, _vec, _vec, _vec)
+#: ``rhs_batch(t: float[m], X: float[m, n], p: float[:], OUT: float[m, n]) -> None``
+RHS_BATCH_SIGNATURE = types.void(_vec, _mat, _vec, _mat)
+#: ``energy(x: float[n], p: float[:]) -> float``
+ENERGY_SIGNATURE = _f8(_vec, _vec)
+#: ``jacobian(t: float, x: float[n], p: float[:], J: float[n, n]) -> None``
+JACOBIAN_SIGNATURE = types.void(_f8, _vec, _vec, _mat)
+#: ``event(t: float, x: float[n]) -> float`` (an event happens where it crosses zero)
+EVENT_SIGNATURE = _f8(_f8, _vec)
+
+_SIGNATURE_TEXT = {
+    RHS_SIGNATURE: "rhs(t, x, p, out) -> None with float t, 1-D float64 arrays x, p, out",
+    RHS_BATCH_SIGNATURE: "rhs_batch(t, X, p, OUT) -> None with 1-D t, 2-D X and OUT, 1-D p",
+    ENERGY_SIGNATURE: "energy(x, p) -> float with 1-D float64 arrays x, p",
+    JACOBIAN_SIGNATURE: "jacobian(t, x, p, J) -> None with 2-D J",
+    EVENT_SIGNATURE: "event(t, x) -> float with float t and 1-D float64 array x",
+}
+
+
+def compile_kernel(fn: Callable, signature, argument: str) -> CPUDispatcher:
+    """Return ``fn`` as a numba dispatcher compiled for ``signature``.
+
+    ``fn`` may be a ``numba.njit`` function (preferably with ``cache=True``) or a plain Python
+    function, which is then compiled with ``numba.njit(cache=True)``. Raises ``TypeError``
+    naming ``argument`` when the function does not compile for the required signature.
+    """
+    if not callable(fn):
+        raise TypeError(f"{argument}: expected a function, got {type(fn).__name__}")
+    dispatcher = fn if isinstance(fn, CPUDispatcher) else nb.njit(cache=True)(fn)
+    try:
+        dispatcher.compile(signature)
+    except Exception as exc:  # numba raises TypingError and friends
+        raise TypeError(
+            f"{argument}: the function does not compile as "
+            f"{_SIGNATURE_TEXT.get(signature, str(signature))}: "
+            f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        ) from exc
+    return dispatcher
+
+
+class Model:
+    """Base class of continuous-time models (see the module docstring for the protocol).
+
+    Subclasses set ``n_states``, ``params`` and the kernels ``rhs_kernel`` (required),
+    ``rhs_batch_kernel``, ``energy_kernel``, ``jacobian_kernel`` (``None`` when absent).
+    """
+
+    name: str = "model"
+    n_states: int
+    params: np.ndarray
+    rhs_kernel: CPUDispatcher
+    rhs_batch_kernel: CPUDispatcher | None = None
+    energy_kernel: CPUDispatcher | None = None
+    jacobian_kernel: CPUDispatcher | None = None
+
+    @property
+    def has_energy(self) -> bool:
+        """Whether the model has an energy (Lyapunov) function."""
+        return self.energy_kernel is not None
+
+    def _state(self, x: Any, argument: str = "x") -> np.ndarray:
+        arr = np.ascontiguousarray(np.asarray(x, dtype=np.float64))
+        if arr.ndim != 1 or arr.shape[0] != self.n_states:
+            raise ValueError(
+                f"{argument}: expected shape ({self.n_states},), got {np.shape(x)}"
+            )
+        return arr
+
+    def rhs(self, x: Any, t: float = 0.0) -> np.ndarray:
+        """The vector field f(t, x) at one state (a convenience; solvers call the kernel)."""
+        xs = self._state(x)
+        out = np.empty(self.n_states)
+        self.rhs_kernel(float(t), xs, self.params, out)
+        return out
+
+    def energy(self, x: Any) -> float | np.ndarray:
+        """The energy at one state (shape ``(n,)``) or at each row of ``(m, n)`` states."""
+        if self.energy_kernel is None:
+            raise ValueError(f"{self.name}: this model has no energy function")
+        arr = np.asarray(x, dtype=np.float64)
+        if arr.ndim == 2:
+            return np.array([self.energy(row) for row in arr])
+        return float(self.energy_kernel(self._state(arr), self.params))
+
+    def jacobian(self, x: Any, t: float = 0.0) -> np.ndarray:
+        """The Jacobian df/dx at one state."""
+        if self.jacobian_kernel is None:
+            raise ValueError(f"{self.name}: this model has no Jacobian kernel")
+        xs = self._state(x)
+        jac = np.empty((self.n_states, self.n_states))
+        self.jacobian_kernel(float(t), xs, self.params, jac)
+        return jac
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(n_states={self.n_states})"
+
+
+class UserModel(Model):
+    """A model written by the user as numba kernels (see the module docstring).
+
+    Parameters
+    ----------
+    rhs:
+        ``rhs(t, x, p, out)``, the vector field written into ``out``.
+    n_states:
+        Number of state variables.
+    params:
+        Parameters passed to every kernel as a flat float64 array ``p``.
+    energy, jacobian, rhs_batch:
+        Optional kernels with the signatures of the model protocol.
+    name:
+        A label used in messages.
+    """
+
+    def __init__(
+        self,
+        rhs: Callable,
+        n_states: int,
+        params: Sequence[float] | np.ndarray | None = None,
+        *,
+        energy: Callable | None = None,
+        jacobian: Callable | None = None,
+        rhs_batch: Callable | None = None,
+        name: str | None = None,
+    ) -> None:
+        if isinstance(n_states, bool) or not isinstance(n_states, (int, np.integer)):
+            raise TypeError(f"n_states: expected an int, got {type(n_states).__name__}")
+        if n_states < 1:
+            raise ValueError(f"n_states: expected >= 1, got {n_states}")
+        self.n_states = int(n_states)
+        p = np.zeros(1) if params is None else np.asarray(params, dtype=np.float64).ravel()
+        if p.size == 0:
+            p = np.zeros(1)
+        if not np.all(np.isfinite(p)):
+            raise ValueError("params: expected finite values")
+        self.params = np.ascontiguousarray(p)
+        self.name = name or getattr(rhs, "__name__", "user model")
+        self.rhs_kernel = compile_kernel(rhs, RHS_SIGNATURE, "rhs")
+        self.energy_kernel = (
+            None if energy is None else compile_kernel(energy, ENERGY_SIGNATURE, "energy")
+        )
+        self.jacobian_kernel = (
+            None if jacobian is None else compile_kernel(jacobian, JACOBIAN_SIGNATURE, "jacobian")
+        )
+        self.rhs_batch_kernel = (
+            None
+            if rhs_batch is None
+            else compile_kernel(rhs_batch, RHS_BATCH_SIGNATURE, "rhs_batch")
+        )
+
+
+class Event:
+    """An event function ``event(t, x)`` whose zero crossings are located during a solve.
+
+    Like scipy's ``solve_ivp`` events: ``terminal=True`` stops the integration at the first
+    crossing; ``direction`` > 0 only counts crossings from negative to positive, < 0 from
+    positive to negative, 0 both. A plain function with ``terminal`` / ``direction``
+    attributes is accepted by :func:`dynamics.solve` too.
+    """
+
+    def __init__(self, fn: Callable, terminal: bool = False, direction: float = 0.0) -> None:
+        self.kernel = compile_kernel(fn, EVENT_SIGNATURE, "events")
+        self.terminal = bool(terminal)
+        direction = float(direction)
+        if not math.isfinite(direction):
+            raise ValueError(f"direction: expected a finite number, got {direction}")
+        self.direction = float(np.sign(direction))
+
+    @classmethod
+    def coerce(cls, ev: Any) -> Event:
+        """An :class:`Event` from an Event or a function with optional attributes."""
+        if isinstance(ev, Event):
+            return ev
+        return cls(
+            ev,
+            terminal=bool(getattr(ev, "terminal", False)),
+            direction=float(getattr(ev, "direction", 0.0)),
+        )

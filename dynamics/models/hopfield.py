@@ -1,0 +1,331 @@
+"""The graded-response (continuous) Hopfield network (Hopfield 1984).
+
+Circuit form (Hopfield 1984, eq. 5)::
+
+    C_i du_i/dt = -u_i / R_i + sum_j T_ij V_j + I_i,     V_j = g(u_j)
+
+and the equivalent time-constant form used by most texts (R = 1, C = tau)::
+
+    tau_i du_i/dt = -u_i + sum_j W_ij g(u_j) + I_i.
+
+For symmetric weights and increasing g the energy (Hopfield 1984, eq. 7)::
+
+    E(V) = -1/2 V^T W V - I^T V + sum_i (1/R_i) integral_0^{V_i} g^-1(v) dv
+
+never increases along trajectories: dE/dt = -sum_i C_i g'(u_i) (du_i/dt)^2 <= 0.
+The state integrated is ``u``; ``V = g(u)`` is :meth:`ContinuousHopfield.output`.
+
+Parameter layout of ``params`` (all float64)::
+
+    [n, gain code, lambda, leak (n) = 1/R, inv_cap (n) = 1/C, I (n), W (n*n), scratch (2n)]
+
+The trailing ``scratch`` block lets the single-state kernels run without allocating.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numba as nb
+import numpy as np
+
+from dynamics.activations import (
+    Gain,
+    gain_derivative,
+    gain_integral_of_inverse_u,
+    gain_value,
+    get_gain,
+)
+from dynamics.models.base import (
+    ENERGY_SIGNATURE,
+    JACOBIAN_SIGNATURE,
+    RHS_BATCH_SIGNATURE,
+    RHS_SIGNATURE,
+    Model,
+)
+
+__all__ = [
+    "ContinuousHopfield",
+    "two_neuron_hopfield",
+    "random_hopfield",
+    "hebbian_hopfield",
+]
+
+_HEADER = 3
+
+
+@nb.njit(cache=True, inline="always")
+def _layout(p):
+    n = int(p[0])
+    o = _HEADER
+    leak = p[o : o + n]
+    inv_cap = p[o + n : o + 2 * n]
+    bias = p[o + 2 * n : o + 3 * n]
+    weights = p[o + 3 * n : o + 3 * n + n * n].reshape((n, n))
+    scratch = p[o + 3 * n + n * n : o + 5 * n + n * n]
+    return n, int(p[1]), p[2], leak, inv_cap, bias, weights, scratch
+
+
+@nb.njit(RHS_SIGNATURE, cache=True)
+def hopfield_rhs(t, x, p, out):
+    """du/dt = inv_cap * (-leak * u + W g(u) + I), one matrix-vector product."""
+    n, kind, lam, leak, inv_cap, bias, weights, scratch = _layout(p)
+    v = scratch[:n]
+    for i in range(n):
+        v[i] = gain_value(kind, lam, x[i])
+    np.dot(weights, v, out)
+    for i in range(n):
+        out[i] = inv_cap[i] * (out[i] - leak[i] * x[i] + bias[i])
+
+
+@nb.njit(RHS_BATCH_SIGNATURE, cache=True)
+def hopfield_rhs_batch(t, x, p, out):
+    """The vector field for m states at once: one (m, n) x (n, n) matrix product."""
+    n, kind, lam, leak, inv_cap, bias, weights, _ = _layout(p)
+    m = x.shape[0]
+    v = np.empty((m, n))
+    for r in range(m):
+        for i in range(n):
+            v[r, i] = gain_value(kind, lam, x[r, i])
+    np.dot(v, weights.T, out)
+    for r in range(m):
+        for i in range(n):
+            out[r, i] = inv_cap[i] * (out[r, i] - leak[i] * x[r, i] + bias[i])
+
+
+@nb.njit(ENERGY_SIGNATURE, cache=True)
+def hopfield_energy(x, p):
+    """E = -1/2 V^T W V - I^T V + sum_i leak_i G(V_i), V = g(u)."""
+    n, kind, lam, leak, inv_cap, bias, weights, scratch = _layout(p)
+    v = scratch[:n]
+    wv = scratch[n:]
+    e = 0.0
+    for i in range(n):
+        v[i] = gain_value(kind, lam, x[i])
+        e += leak[i] * gain_integral_of_inverse_u(kind, lam, x[i]) - bias[i] * v[i]
+    np.dot(weights, v, wv)
+    quad = 0.0
+    for i in range(n):
+        quad += v[i] * wv[i]
+    return e - 0.5 * quad
+
+
+@nb.njit(JACOBIAN_SIGNATURE, cache=True)
+def hopfield_jacobian(t, x, p, jac):
+    """J_ij = inv_cap_i (-leak_i delta_ij + W_ij g'(u_j))."""
+    n, kind, lam, leak, inv_cap, bias, weights, scratch = _layout(p)
+    dv = scratch[:n]
+    for j in range(n):
+        dv[j] = gain_derivative(kind, lam, x[j])
+    for i in range(n):
+        for j in range(n):
+            jac[i, j] = inv_cap[i] * weights[i, j] * dv[j]
+        jac[i, i] -= inv_cap[i] * leak[i]
+
+
+def _as_matrix(W: Any, argument: str) -> np.ndarray:
+    try:
+        arr = np.asarray(W, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{argument}: expected a square numeric matrix") from exc
+    if arr.ndim != 2 or arr.shape[0] != arr.shape[1] or arr.shape[0] == 0:
+        raise ValueError(f"{argument}: expected a square (n, n) matrix, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{argument}: expected finite values (found NaN or inf)")
+    return arr
+
+
+def _per_neuron(value: Any, n: int, argument: str, positive: bool) -> np.ndarray:
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{argument}: expected a number or an array of length {n}") from exc
+    if arr.ndim == 0:
+        arr = np.full(n, float(arr))
+    if arr.shape != (n,):
+        raise ValueError(f"{argument}: expected a scalar or shape ({n},), got {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{argument}: expected finite values")
+    if positive and np.any(arr <= 0):
+        raise ValueError(f"{argument}: expected values > 0, got min {arr.min()}")
+    return arr
+
+
+class ContinuousHopfield(Model):
+    """Graded-response Hopfield network ``tau du/dt = -u + W g(u) + I`` (Hopfield 1984).
+
+    Parameters
+    ----------
+    W:
+        (n, n) weight matrix. Symmetric weights make the energy a Lyapunov function;
+        asymmetric weights are accepted (the solver then flags energy increases).
+    I:
+        External input (bias currents), scalar or shape (n,). Default 0.
+    tau:
+        Time constant(s) > 0, scalar or per neuron.
+    gain:
+        "tanh" (V in (-1, 1)), "logistic" (V in (0, 1)) or "piecewise_linear", or a
+        :class:`~dynamics.activations.Gain`.
+    gain_scale:
+        The slope lambda of the gain, g(u) = gain(lambda u).
+
+    The circuit form ``C du/dt = -u/R + T g(u) + I`` is :meth:`from_circuit`.
+    """
+
+    name = "continuous Hopfield"
+
+    def __init__(
+        self,
+        W: Any,
+        I: Any = None,  # noqa: E741 (the paper's symbol)
+        tau: float | Sequence[float] | np.ndarray = 1.0,
+        gain: str | Gain = "tanh",
+        gain_scale: float = 1.0,
+    ) -> None:
+        weights = _as_matrix(W, "W")
+        n = weights.shape[0]
+        bias = np.zeros(n) if I is None else _per_neuron(I, n, "I", positive=False)
+        taus = _per_neuron(tau, n, "tau", positive=True)
+        self._init(weights, bias, np.ones(n), 1.0 / taus, get_gain(gain, gain_scale))
+
+    @classmethod
+    def from_circuit(
+        cls,
+        T: Any,
+        I: Any = None,  # noqa: E741
+        C: Any = 1.0,
+        R: Any = 1.0,
+        gain: str | Gain = "tanh",
+        gain_scale: float = 1.0,
+    ) -> ContinuousHopfield:
+        """The circuit form ``C_i du_i/dt = -u_i/R_i + sum_j T_ij g(u_j) + I_i`` (Hopfield 1984)."""
+        weights = _as_matrix(T, "T")
+        n = weights.shape[0]
+        bias = np.zeros(n) if I is None else _per_neuron(I, n, "I", positive=False)
+        caps = _per_neuron(C, n, "C", positive=True)
+        res = _per_neuron(R, n, "R", positive=True)
+        self = cls.__new__(cls)
+        self._init(weights, bias, 1.0 / res, 1.0 / caps, get_gain(gain, gain_scale))
+        return self
+
+    def _init(self, weights, bias, leak, inv_cap, gain: Gain) -> None:
+        n = weights.shape[0]
+        self.n_states = n
+        self.gain = gain
+        self.params = np.concatenate(
+            [
+                [float(n), float(gain.code), gain.lam],
+                leak,
+                inv_cap,
+                bias,
+                weights.ravel(),
+                np.zeros(2 * n),
+            ]
+        )
+        self.rhs_kernel = hopfield_rhs
+        self.rhs_batch_kernel = hopfield_rhs_batch
+        self.energy_kernel = hopfield_energy
+        self.jacobian_kernel = hopfield_jacobian
+
+    # Views into params (read-only copies, so that the kernels' data cannot be aliased).
+    def _block(self, k: int) -> np.ndarray:
+        n = self.n_states
+        start = _HEADER + k * n
+        return self.params[start : start + n].copy()
+
+    @property
+    def W(self) -> np.ndarray:
+        """The weight matrix (a copy)."""
+        n = self.n_states
+        start = _HEADER + 3 * n
+        return self.params[start : start + n * n].reshape(n, n).copy()
+
+    @property
+    def I(self) -> np.ndarray:  # noqa: E743
+        """The external inputs (a copy)."""
+        return self._block(2)
+
+    @property
+    def tau(self) -> np.ndarray:
+        """The time constants R_i C_i (a copy)."""
+        return 1.0 / (self._block(0) * self._block(1))
+
+    @property
+    def is_symmetric(self) -> bool:
+        """Whether W is symmetric (to 1e-12 relative), the condition for a Lyapunov energy."""
+        w = self.W
+        return bool(np.allclose(w, w.T, rtol=1e-12, atol=1e-12 * max(1.0, np.abs(w).max())))
+
+    def output(self, u: Any) -> np.ndarray:
+        """V = g(u) for a state, a trajectory or an ensemble (any shape)."""
+        return self.gain.g(u)
+
+    def __repr__(self) -> str:
+        return (
+            f"ContinuousHopfield(n={self.n_states}, gain={self.gain.name!r}, "
+            f"gain_scale={self.gain.lam})"
+        )
+
+
+def two_neuron_hopfield(
+    w12: float = 1.0,
+    gain: str = "tanh",
+    gain_scale: float = 2.0,
+    I: Sequence[float] | None = None,  # noqa: E741
+    tau: float = 1.0,
+) -> ContinuousHopfield:
+    """Two neurons coupled symmetrically by ``w12`` (no self-coupling).
+
+    With tanh gain and ``gain_scale * w12 > 1`` the origin is a saddle and the network has two
+    stable states: (+, +) and (-, -) for excitation (w12 > 0), (+, -) and (-, +) for inhibition.
+    """
+    w = np.array([[0.0, w12], [w12, 0.0]])
+    return ContinuousHopfield(w, I=I, tau=tau, gain=gain, gain_scale=gain_scale)
+
+
+def random_hopfield(
+    n: int,
+    seed: int | np.random.Generator | None = None,
+    gain: str = "tanh",
+    gain_scale: float = 1.0,
+    scale: float = 1.0,
+    input_scale: float = 0.0,
+    tau: float = 1.0,
+) -> ContinuousHopfield:
+    """A network with random symmetric Gaussian weights W_ij = W_ji ~ N(0, scale^2 / n).
+
+    Zero diagonal; optional Gaussian inputs of standard deviation ``input_scale``.
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n: expected a positive int, got {n!r}")
+    rng = np.random.default_rng(seed)
+    a = rng.normal(0.0, scale / np.sqrt(n), size=(n, n))
+    w = np.triu(a, 1)
+    w = w + w.T
+    bias = rng.normal(0.0, input_scale, size=n) if input_scale > 0 else None
+    return ContinuousHopfield(w, I=bias, tau=tau, gain=gain, gain_scale=gain_scale)
+
+
+def hebbian_hopfield(
+    patterns: Any,
+    gain: str = "tanh",
+    gain_scale: float = 5.0,
+    tau: float = 1.0,
+) -> ContinuousHopfield:
+    """A network storing bipolar ``patterns`` (P, n) by the Hebb rule W = (1/n) sum xi xi^T.
+
+    The diagonal is zeroed. With tanh gain of slope ``gain_scale`` > 1 the stored patterns
+    (and their negatives) lie near stable states while the load P/n stays small.
+    """
+    xi = np.asarray(patterns, dtype=np.float64)
+    if xi.ndim == 1:
+        xi = xi[None, :]
+    if xi.ndim != 2 or xi.shape[0] == 0 or xi.shape[1] == 0:
+        raise ValueError(f"patterns: expected shape (n_patterns, n_neurons), got {xi.shape}")
+    if not np.all(np.isin(xi, (-1.0, 1.0))):
+        raise ValueError("patterns: expected bipolar entries in {-1, +1}")
+    n = xi.shape[1]
+    w = xi.T @ xi / n
+    np.fill_diagonal(w, 0.0)
+    return ContinuousHopfield(w, tau=tau, gain=gain, gain_scale=gain_scale)
