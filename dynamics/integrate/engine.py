@@ -476,6 +476,7 @@ def integrate_single(
         if want_dense:
             if n_dense >= dense_r.shape[0]:
                 dense_r = grow_rows(dense_r, n_dense + 1)
+            if n_dense + 2 > dense_t.shape[0]:
                 dense_t = grow_vector(dense_t, n_dense + 2)
             dense_t[n_dense] = t
             dense_r[n_dense] = r

@@ -169,7 +169,7 @@ def solve(
     save_every: int | None = None,
     max_steps: int = 1_000_000,
     stop_at_equilibrium: bool = False,
-    eq_tol: float = 1e-8,
+    eq_tol: float = 1e-6,
     events: Any = None,
     dense_output: bool = False,
     max_step: float | None = None,
@@ -193,7 +193,9 @@ def solve(
         by default every step is stored (every ``save_every``-th step if given).
     save_every: store every k-th accepted step (and the last one); exclusive with t_eval.
     max_steps: maximum number of steps; reaching it ends the run with status -1.
-    stop_at_equilibrium: end the run (status 1) as soon as max_i |dx_i/dt| < eq_tol.
+    stop_at_equilibrium: end the run (status 1) as soon as max_i |dx_i/dt| < eq_tol
+        (default 1e-6; keep it well above atol: near an attractor the numerical solution
+        jitters at the level of the error tolerance).
     events: an event function ``event(t, x) -> float`` compiled with numba (or a list, or
         :class:`~dynamics.models.base.Event` objects); attributes ``terminal`` and
         ``direction`` as in scipy's solve_ivp. Crossings are located by root finding on the
@@ -320,7 +322,7 @@ def solve_ensemble(
     n_eval: int = 101,
     max_steps: int = 1_000_000,
     stop_at_equilibrium: bool = False,
-    eq_tol: float = 1e-8,
+    eq_tol: float = 1e-6,
     max_step: float | None = None,
     controller: str = "pi",
     energy_tol: float = 1e-9,

@@ -1,0 +1,134 @@
+"""Events, dense output, saving options, equilibrium stop, failures."""
+
+import numpy as np
+import pytest
+from integrate_kernels import blowup_rhs, oscillator_rhs, position_event
+
+import dynamics as dyn
+
+
+def oscillator():
+    return dyn.UserModel(oscillator_rhs, n_states=2)
+
+
+def test_events_located_on_the_interpolant():
+    sol = dyn.solve(oscillator(), (0.0, 10.0), [1.0, 0.0], rtol=1e-10, atol=1e-12,
+                    events=position_event)
+    # x = cos t crosses zero at pi/2 + k pi
+    expected = np.pi / 2 + np.pi * np.arange(3)
+    np.testing.assert_allclose(sol.t_events[0], expected, atol=1e-8)
+    np.testing.assert_allclose(sol.y_events[0][:, 0], 0.0, atol=1e-8)
+    assert sol.status == 0
+
+
+def test_event_direction_and_terminal():
+    down = dyn.Event(position_event, direction=-1.0)
+    stop_up = dyn.Event(position_event, terminal=True, direction=1.0)
+    sol = dyn.solve(oscillator(), (0.0, 10.0), [1.0, 0.0], rtol=1e-10, atol=1e-12,
+                    events=[down, stop_up])
+    np.testing.assert_allclose(sol.t_events[0], [np.pi / 2], atol=1e-8)
+    np.testing.assert_allclose(sol.t_events[1], [3 * np.pi / 2], atol=1e-8)
+    assert sol.status == 2 and "terminal event" in sol.message
+    assert sol.t[-1] == pytest.approx(3 * np.pi / 2, abs=1e-8)
+    np.testing.assert_allclose(sol.y[:, -1], [0.0, 1.0], atol=1e-7)
+
+
+def test_function_attributes_like_scipy():
+    def ev(t, x):
+        return x[0] - 0.5
+
+    ev.terminal = True
+    sol = dyn.solve(oscillator(), (0.0, 10.0), [1.0, 0.0], events=ev, rtol=1e-9, atol=1e-12)
+    assert sol.status == 2
+    assert sol.t[-1] == pytest.approx(np.arccos(0.5), abs=1e-7)
+
+
+def test_dense_output_matches_exact_solution():
+    sol = dyn.solve(oscillator(), (0.0, 6.0), [1.0, 0.0], rtol=1e-9, atol=1e-12,
+                    dense_output=True)
+    t = np.linspace(0.0, 6.0, 97)
+    np.testing.assert_allclose(sol.sol(t), np.vstack([np.cos(t), -np.sin(t)]), atol=1e-7)
+    assert sol.sol(1.0).shape == (2,)
+    with pytest.raises(ValueError, match="t: expected times within"):
+        sol.sol(7.0)
+
+
+def test_t_eval_and_save_every():
+    model = dyn.random_hopfield(8, seed=1)
+    y0 = np.ones(8)
+    t_eval = [0.0, 0.3, 1.7, 5.0]
+    sol = dyn.solve(model, (0.0, 5.0), y0, t_eval=t_eval)
+    np.testing.assert_array_equal(sol.t, t_eval)
+    assert sol.y.shape == (8, 4) and sol.energy.shape == (4,)
+    every = dyn.solve(model, (0.0, 5.0), y0, save_every=3)
+    full = dyn.solve(model, (0.0, 5.0), y0)
+    assert full.t.size == full.naccepted + 1
+    np.testing.assert_array_equal(every.t[:-1], full.t[::3][: every.t.size - 1])
+    assert every.t[-1] == 5.0
+    # saved energies are the energy of the saved states
+    np.testing.assert_allclose(every.energy, model.energy(every.y.T), rtol=1e-12)
+
+
+def test_stop_at_equilibrium():
+    model = dyn.two_neuron_hopfield(w12=1.0, gain_scale=2.0)
+    sol = dyn.solve(model, (0.0, 1000.0), [0.3, 0.1], stop_at_equilibrium=True, eq_tol=1e-7)
+    assert sol.status == 1 and "equilibrium" in sol.message
+    assert sol.t[-1] < 1000.0
+    assert np.max(np.abs(model.rhs(sol.y[:, -1]))) < 1e-7
+    assert np.all(sol.y[:, -1] > 0)  # the (+, +) attractor
+
+
+def test_blow_up_returns_what_was_computed():
+    model = dyn.UserModel(blowup_rhs, n_states=1)
+    sol = dyn.solve(model, (0.0, 2.0), [1.0])
+    assert sol.status == -1 and not sol.success
+    assert "t=1" in sol.message
+    assert np.all(np.isfinite(sol.y))
+    assert sol.t[-1] == pytest.approx(1.0, abs=1e-3)
+    # the computed part is accurate: x = 1 / (1 - t)
+    early = sol.t < 0.9
+    np.testing.assert_allclose(sol.y[0, early], 1.0 / (1.0 - sol.t[early]), rtol=1e-5)
+
+
+def test_fixed_step_overflow_is_a_failure_with_the_finite_part():
+    model = dyn.UserModel(blowup_rhs, n_states=1)
+    sol = dyn.solve(model, (0.0, 20.0), [1.0], method="euler", dt=0.5)
+    assert sol.status == -1
+    assert "non-finite" in sol.message
+    assert np.all(np.isfinite(sol.y)) and sol.t.size >= 3
+
+
+def test_max_steps():
+    sol = dyn.solve(oscillator(), (0.0, 100.0), [1.0, 0.0], max_steps=20)
+    assert sol.status == -1 and "max_steps=20" in sol.message
+    assert sol.nsteps == 20
+    assert sol.t[-1] > 0.0
+
+
+def test_user_model_energy_and_jacobian_kernels():
+    import numba as nb
+
+    @nb.njit
+    def energy(x, p):
+        return 0.5 * (x[0] ** 2 + x[1] ** 2)
+
+    @nb.njit
+    def jac(t, x, p, out):
+        out[0, 0] = 0.0
+        out[0, 1] = 1.0
+        out[1, 0] = -1.0
+        out[1, 1] = 0.0
+
+    model = dyn.UserModel(oscillator_rhs, n_states=2, energy=energy, jacobian=jac)
+    sol = dyn.solve(model, (0.0, 20.0), [1.0, 0.0], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(sol.energy, 0.5, rtol=1e-7)  # conserved
+    np.testing.assert_array_equal(model.jacobian([0.3, 0.2]), [[0.0, 1.0], [-1.0, 0.0]])
+
+
+def test_plain_python_kernel_is_compiled():
+    def rhs(t, x, p, out):
+        out[0] = -p[0] * x[0]
+
+    model = dyn.UserModel(rhs, n_states=1, params=[2.0])
+    sol = dyn.solve(model, (0.0, 1.0), [1.0], rtol=1e-10, atol=1e-12)
+    assert sol.y[0, -1] == pytest.approx(np.exp(-2.0), rel=1e-8)
