@@ -144,11 +144,30 @@ def _serial(fn: Callable, tasks: Iterable[Task]) -> Iterator[tuple[Task, dict]]:
         yield task, run_task(fn, task.params, task.seed)
 
 
+def _exit_with_parent(parent_pid: int) -> None:
+    """Worker initializer: exit when the sweeping process dies (e.g. SIGKILL), so no
+    orphaned worker keeps computing a task whose result nobody will store."""
+    import threading
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="dynamics-sweep-parent-watch", daemon=True).start()
+
+
+def _new_pool(n_workers: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(
+        max_workers=n_workers, initializer=_exit_with_parent, initargs=(os.getpid(),)
+    )
+
+
 def _processes(fn: Callable, tasks: Iterable[Task], n_workers: int) -> Iterator[tuple[Task, dict]]:
     blob = dump_function(fn)
     window = 2 * n_workers
     pending = iter(tasks)
-    pool = ProcessPoolExecutor(max_workers=n_workers)
+    pool = _new_pool(n_workers)
     futures: dict[Any, Task] = {}
     try:
         while True:
@@ -180,7 +199,7 @@ def _processes(fn: Callable, tasks: Iterable[Task], n_workers: int) -> Iterator[
                     yield task, outcome
                 futures.clear()
                 pool.shutdown(wait=True)
-                pool = ProcessPoolExecutor(max_workers=n_workers)
+                pool = _new_pool(n_workers)
     finally:
         for future in futures:
             future.cancel()
@@ -210,7 +229,7 @@ def _dask(
             n_workers=n_workers or os.cpu_count() or 1,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address="127.0.0.1:0",  # any free port, local only
             silence_logs=logging.ERROR,
         )
         client = distributed.Client(cluster)

@@ -7,7 +7,7 @@ Layout of a store folder::
     arrays/<id>.npz     the numpy arrays a task returned, written atomically (temp + rename)
                         before its line is appended
     results.corrupt     lines found damaged when the store was reopened (kept for inspection)
-    .lock               held (flock) by the one process writing the store
+    .lock               locked (lockf) by the one process writing the store
 
 A line is the unit of durability: a task is done exactly when its complete line (ending in a
 newline) is in ``results.jsonl``. A sweep killed at any moment loses at most the tasks in
@@ -41,6 +41,7 @@ ARRAYS = "arrays"
 CORRUPT = "results.corrupt"
 LOCK = ".lock"
 _REQUIRED = ("task_id", "params", "replicate", "seed", "status")
+_OPEN_IN_THIS_PROCESS: set[Path] = set()  # POSIX locks do not exclude the owning process
 
 
 class StoreWarning(UserWarning):
@@ -161,7 +162,7 @@ def load_arrays(folder: Path | None, record: dict) -> dict[str, np.ndarray]:
 class SweepStore:
     """Writer of a store folder (or, with ``path=None``, an in-memory store).
 
-    One process at a time may write a store: opening takes an exclusive ``flock`` on
+    One process at a time may write a store: opening takes an exclusive lock (``lockf``) on
     ``.lock`` and raises ``RuntimeError`` if another sweep holds it.
     """
 
@@ -185,21 +186,32 @@ class SweepStore:
             raise
 
     # -- opening -----------------------------------------------------------------------
+    def _busy(self) -> RuntimeError:
+        return RuntimeError(
+            f"store: another sweep is writing to {self.path}; wait for it to finish "
+            "(two writers would duplicate tasks)"
+        )
+
     def _take_lock(self) -> None:
+        key = self.path.resolve()
+        if key in _OPEN_IN_THIS_PROCESS:
+            raise self._busy()
         self._lock = open(self.path / LOCK, "a+b")  # noqa: SIM115 - held until close()
+        self._lock_key = key
+        _OPEN_IN_THIS_PROCESS.add(key)
         try:
             import fcntl
         except ImportError:  # not POSIX: no advisory locking available
             return
         try:
-            fcntl.flock(self._lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            # a POSIX record lock belongs to this process only: forked worker processes do
+            # not inherit it (a flock would stay held by orphaned workers after a SIGKILL)
+            fcntl.lockf(self._lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             self._lock.close()
             self._lock = None
-            raise RuntimeError(
-                f"store: another sweep is writing to {self.path}; wait for it to finish "
-                "(two writers would duplicate tasks)"
-            ) from None
+            _OPEN_IN_THIS_PROCESS.discard(key)
+            raise self._busy() from None
 
     def _open(self, resume: bool) -> None:
         meta_path = self.path / META
@@ -263,7 +275,7 @@ class SweepStore:
                 atomic_write_bytes(self.path / rel, buf.getvalue())
         else:
             record["arrays"] = None
-        line = json.dumps(record, sort_keys=True, allow_nan=True, separators=(",", ":"))
+        line = json.dumps(record, allow_nan=True, separators=(",", ":"))
         if "\n" in line:  # json.dumps escapes newlines; guard the invariant anyway
             raise AssertionError("a store line must not contain a newline")
         if self._fh is not None:
@@ -282,8 +294,9 @@ class SweepStore:
             self._fh.close()
             self._fh = None
         if self._lock is not None:
-            self._lock.close()  # releases the flock
+            self._lock.close()  # releases the lock
             self._lock = None
+            _OPEN_IN_THIS_PROCESS.discard(self._lock_key)
 
     def __enter__(self) -> SweepStore:
         return self
