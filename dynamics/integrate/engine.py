@@ -11,15 +11,23 @@ the classic controller). Error norm: RMS of ``err_i / (atol_i + rtol * max(|y_i|
 from __future__ import annotations
 
 import math
+import warnings
 
 import numba as nb
 import numpy as np
 from numba import types
+from numba.core.errors import NumbaExperimentalFeatureWarning
 
 from dynamics.models.base import (
     ENERGY_SIGNATURE,
     EVENT_SIGNATURE,
     RHS_SIGNATURE,
+)
+
+# The solver passes kernels as numba first-class function values, a feature numba still labels
+# experimental; its warning would be noise on every first call.
+warnings.filterwarnings(
+    "ignore", message="First-class function type", category=NumbaExperimentalFeatureWarning
 )
 
 STATUS_FAILED = -1
