@@ -151,7 +151,7 @@ def capacity_task(params: dict, seed) -> dict:
         raise ValueError(f"params: missing keys {sorted(missing)}")
     n = check_positive_int(params["n_neurons"], "n_neurons")
     alpha = check_real(params["alpha"], "alpha", minimum=0.0, strict=True)
-    return retrieval_trial(
+    out = retrieval_trial(
         params["rule"],
         n,
         max(1, int(round(alpha * n))),
@@ -161,6 +161,7 @@ def capacity_task(params: dict, seed) -> dict:
         criterion=params.get("criterion", 0.99),
         max_sweeps=params.get("max_sweeps", 100),
     )
+    return {k: v for k, v in out.items() if k not in params}
 
 
 def estimate_alpha_c(loads, fractions, level: float = 0.5) -> float:
