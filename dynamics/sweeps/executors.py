@@ -262,6 +262,9 @@ def _dask(
             task, _ = futures.pop(future.key)
             try:
                 outcome = future.result()
+            except ImportError as exc:  # the worker cannot import dynamics (or fn's module)
+                outcome = {"status": "unavailable", "error": f"{type(exc).__name__}: {exc}",
+                           "traceback": "".join(traceback.format_exception(exc))}
             except Exception as exc:  # worker lost, task killed, cancelled
                 outcome = _lost(exc, f"the Dask task did not complete: {exc}")
             future.release()

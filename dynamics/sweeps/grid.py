@@ -87,6 +87,8 @@ def expand_grid(grid: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Any]])
                     f"grid[{name!r}]: expected a list of values, got {type(values).__name__} "
                     f"{values!r}; write [{values!r}] for a single value"
                 )
+            if not hasattr(values, "tolist"):  # a list, tuple or range
+                values = list(values)
             values = plain_value(values, f"grid[{name!r}]")
             if not isinstance(values, list):
                 raise TypeError(f"grid[{name!r}]: expected a 1-d list of values, got {values!r}")

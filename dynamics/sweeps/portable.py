@@ -9,6 +9,7 @@ wrapped in :class:`ScenarioFunction`, which the worker resolves by loading the s
 
 from __future__ import annotations
 
+import functools
 import pickle
 from collections.abc import Callable
 from typing import Any
@@ -76,6 +77,8 @@ def function_name(fn: Callable) -> str:
     """The name recorded in a store to recognise the sweep's function on resume."""
     if isinstance(fn, ScenarioFunction):
         return fn.sweep_name
+    if isinstance(fn, functools.partial):
+        return f"functools.partial({function_name(fn.func)}, ...)"
     module = getattr(fn, "__module__", None) or type(fn).__module__
     name = getattr(fn, "__qualname__", None) or type(fn).__qualname__
     return f"{module}.{name}"

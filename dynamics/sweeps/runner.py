@@ -195,8 +195,9 @@ def sweep(
         n_failed = sum(1 for t in tasks if best.get(t.task_id, {}).get("status") == "failed")
         if retry_failed:
             n_failed = 0
-        _run(fn, todo, executor, address, n_workers, db, progress, len(tasks),
-             n_ok, n_failed)
+        if todo:
+            _run(fn, todo, executor, address, n_workers, db, progress, len(tasks),
+                 n_ok, n_failed)
         best = best_records(db.records)
         result = _build_result([t.task_id for t in tasks], best, db.arrays_of, len(tasks),
                                db.path, param_names)
@@ -213,7 +214,7 @@ def sweep(
 
 
 def _run(fn, todo, executor, address, n_workers, db, progress, total, n_ok, n_failed):
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     version, commit = package_version(), git_commit()
     bar = tqdm(total=total, initial=n_ok + n_failed, desc="sweep", unit="task",
@@ -227,8 +228,8 @@ def _run(fn, todo, executor, address, n_workers, db, progress, total, n_ok, n_fa
                 raise RuntimeError(
                     f"fn: the workers could not load {function_name(fn)} "
                     f"({outcome['error']}); the function must be importable on the workers "
-                    "(install the package that defines it there, or define it in a module "
-                    "rather than in __main__)"
+                    "(install dynamics and the package that defines fn there, or define fn "
+                    "in a module rather than in __main__)"
                 )
             record = {
                 "task_id": task.task_id,
@@ -253,7 +254,7 @@ def _run(fn, todo, executor, address, n_workers, db, progress, total, n_ok, n_fa
                 n_failed += 1
                 if progress:
                     bar.write(f"sweep: task failed, params={task.params} "
-                              f"replicate={task.replicate}: {outcome['error']}")
+                              f"replicate={task.replicate}: {outcome['error']}", file=sys.stderr)
             db.append(record, arrays)
             remaining -= 1
             bar.update(1)

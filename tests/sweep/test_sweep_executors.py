@@ -181,3 +181,22 @@ def test_explicit_replicates_extend_a_sweep(tmp_path):
     assert [r["replicate"] for r in more] == [0, 1, 2, 3] * 2
     np.testing.assert_array_equal(more.where(replicate=0)["y"], first.where(replicate=0)["y"])
     assert len(dyn.load_sweep(tmp_path)) == 8
+
+
+def test_progress_bar_shows_done_failed_remaining(tmp_path, capsys):
+    flag = tmp_path / "flag"
+    flag.touch()
+    grid = {"a": [1, 2, 3], "log": [str(tmp_path / "log")], "fail_flag": [str(flag)]}
+    with pytest.warns(RuntimeWarning):
+        dyn.sweep(logged, grid, progress=True)
+    err = capsys.readouterr().err
+    assert "3/3" in err and "done=2" in err and "failed=1" in err and "remaining=0" in err
+    assert "task failed, params={'a': 3" in err
+
+
+def test_complete_store_returns_without_starting_workers(tmp_path):
+    first = dyn.sweep(noisy_quadratic, {"a": [1, 2]}, store=tmp_path, progress=False)
+    # no scheduler listens there: nothing may try to connect, since no task is left
+    again = dyn.sweep(noisy_quadratic, {"a": [1, 2]}, store=tmp_path, executor="dask",
+                      address="tcp://127.0.0.1:9", progress=False)
+    np.testing.assert_array_equal(first["y"], again["y"])

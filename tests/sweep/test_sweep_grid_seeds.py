@@ -22,6 +22,8 @@ def test_list_of_dicts_kept_in_order_and_numpy_values_made_plain():
     assert points == [{"n": 3, "w": 0.5}, {"n": 4, "w": [1, 2]}]
     assert type(points[0]["n"]) is int and type(points[0]["w"]) is float
     assert dyn.expand_grid({"r": np.linspace(0, 1, 3)}) == [{"r": 0.0}, {"r": 0.5}, {"r": 1.0}]
+    assert dyn.expand_grid({"k": range(2), "t": (True,)}) == [{"k": 0, "t": True},
+                                                              {"k": 1, "t": True}]
 
 
 @pytest.mark.parametrize(
@@ -32,6 +34,7 @@ def test_list_of_dicts_kept_in_order_and_numpy_values_made_plain():
         ({"a": []}, ValueError, r"grid\['a'\]: expected at least one value"),
         ({"a": 3}, TypeError, r"grid\['a'\]: expected a list of values"),
         ({"a": "abc"}, TypeError, r"grid\['a'\]: expected a list"),
+        ({"a": {1, 2}}, TypeError, r"grid\['a'\]: expected a list"),
         ({"a": [object()]}, TypeError, r"grid\['a'\]"),
         ({1: [1]}, TypeError, "parameter names must be non-empty str"),
         ([{"a": 1}, 5], TypeError, r"grid\[1\]: expected a dict"),
