@@ -1,0 +1,275 @@
+"""A trained Elman RNN (3-bit flip-flop) as a discrete-time map: fixed points and their stability.
+
+Task (Sussillo & Barak 2013, "Opening the black box"): three input channels receive rare
+pulses of +1 or -1; output channel k must hold the sign of the most recent pulse on input k.
+The network must store 3 bits, i.e. 2^3 = 8 memories. A vanilla tanh ``dyn.RNN`` (Elman 1990)
+with a ``dyn.Linear`` readout is trained on it with ``dyn.Adam`` (MSE at every step).
+
+Analysis: with no input (x = 0) the trained network is the autonomous discrete-time map
+F(h) = tanh(W_hh h + b), b = b_ih + b_hh. Its fixed points h* = F(h*) are found by Newton's
+method on G(h) = F(h) - h, with the analytic Jacobian
+dF/dh = diag(1 - F(h)^2) W_hh, started from many hidden states visited during the task, with a
+backtracking line search on ||G||. A fixed point is stable when every eigenvalue of
+dF/dh(h*) has modulus < 1; the number of eigenvalues outside the unit circle is its number of
+unstable directions (1 for the saddles that separate two memories). Where the trained network
+implements the task as in Sussillo & Barak, one expects 8 stable fixed points whose readouts
+are the 8 sign patterns, plus saddles between them. ``dynamics.analysis`` has no
+discrete-map fixed-point finder yet, so the search is written here with numpy.
+
+Figures: the task (inputs, targets, network outputs); hidden trajectories projected onto the
+first three principal components (two panels) with the fixed points marked (filled: stable, crosses:
+unstable) and free (x = 0) trajectories relaxing onto the stable ones; the Jacobian spectra at
+the fixed points against the unit circle.
+
+Set ``DYNAMICS_QUICK=1`` for a seconds-long smoke run (tiny network, few steps).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import time
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+
+import dynamics as dyn
+from dynamics._io import save_figure
+
+N_BITS = 3
+
+
+def _config() -> dict:
+    if os.environ.get("DYNAMICS_QUICK") == "1":
+        return {"hidden": 16, "T": 40, "batch": 16, "steps": 40, "lr": 5e-3,
+                "clip_norm": 1.0, "pulse_prob": 0.05, "n_starts": 60, "n_test": 32}
+    return {"hidden": 64, "T": 100, "batch": 64, "steps": 3000, "lr": 3e-3,
+            "clip_norm": 1.0, "pulse_prob": 0.03, "n_starts": 600, "n_test": 256}
+
+
+def flip_flop_batch(T: int, batch: int, pulse_prob: float,
+                    rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Inputs (T, B, 3) of sparse +-1 pulses (every channel pulses at t = 0) and targets
+    (T, B, 3): the sign of the latest pulse on each channel."""
+    pulses = (rng.random((T, batch, N_BITS)) < pulse_prob).astype(float)
+    pulses[0] = 1.0
+    x = pulses * rng.choice([-1.0, 1.0], size=(T, batch, N_BITS))
+    y = np.empty_like(x)
+    held = np.zeros((batch, N_BITS))
+    for t in range(T):
+        held = np.where(x[t] != 0.0, x[t], held)
+        y[t] = held
+    return x, y
+
+
+def autonomous_map(h: np.ndarray, w_hh: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """F(h) = tanh(W_hh h + b): one step of the Elman network with zero input."""
+    return np.tanh(h @ w_hh.T + b)
+
+
+def map_jacobian(h: np.ndarray, w_hh: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """dF/dh = diag(1 - F(h)^2) W_hh."""
+    f = np.tanh(w_hh @ h + b)
+    return (1.0 - f**2)[:, None] * w_hh
+
+
+def newton_fixed_point(h0: np.ndarray, w_hh: np.ndarray, b: np.ndarray, tol: float = 1e-11,
+                       max_iter: int = 100) -> tuple[np.ndarray, bool]:
+    """Solve F(h) - h = 0 from ``h0`` by Newton's method with backtracking on ||F(h) - h||."""
+    n = h0.size
+    h = h0.copy()
+    eye = np.eye(n)
+    residual = np.tanh(w_hh @ h + b) - h
+    norm = np.linalg.norm(residual)
+    for _ in range(max_iter):
+        if norm < tol:
+            return h, True
+        jac = map_jacobian(h, w_hh, b) - eye
+        try:
+            step = np.linalg.solve(jac, -residual)
+        except np.linalg.LinAlgError:
+            step = np.linalg.lstsq(jac, -residual, rcond=None)[0]
+        alpha = 1.0
+        while alpha > 1e-6:
+            trial = h + alpha * step
+            trial_residual = np.tanh(w_hh @ trial + b) - trial
+            trial_norm = np.linalg.norm(trial_residual)
+            if trial_norm < norm:
+                break
+            alpha *= 0.5
+        else:
+            return h, False
+        h, residual, norm = trial, trial_residual, trial_norm
+    return h, norm < tol
+
+
+def find_fixed_points(starts: np.ndarray, w_hh: np.ndarray, b: np.ndarray,
+                      merge_tol: float = 1e-6) -> list[dict]:
+    """Distinct fixed points of F reached from ``starts`` (rows), with their stability."""
+    found: list[np.ndarray] = []
+    for h0 in starts:
+        h, ok = newton_fixed_point(h0, w_hh, b)
+        if not ok:
+            continue
+        if any(np.linalg.norm(h - g) < merge_tol * (1 + np.linalg.norm(g)) for g in found):
+            continue
+        found.append(h)
+    points = []
+    for h in found:
+        eig = np.linalg.eigvals(map_jacobian(h, w_hh, b))
+        moduli = np.abs(eig)
+        points.append({
+            "h": h,
+            "eigenvalues": eig,
+            "spectral_radius": float(moduli.max()),
+            "n_unstable": int(np.sum(moduli > 1.0)),
+            "stable": bool(moduli.max() < 1.0),
+        })
+    return points
+
+
+def run(out_dir: Path, seed: int) -> dict:
+    cfg = _config()
+    out_dir = Path(out_dir)
+    H = cfg["hidden"]
+    rnn_seed, readout_seed = np.random.SeedSequence(seed).generate_state(2)
+    rnn = dyn.RNN(N_BITS, H, nonlinearity="tanh", seed=int(rnn_seed))
+    readout = dyn.Linear(H, N_BITS, seed=int(readout_seed))
+    model = dyn.SequenceModel(rnn, readout, output="all")
+    rng = np.random.default_rng([seed, 1])
+
+    def batches(step):
+        return flip_flop_batch(cfg["T"], cfg["batch"], cfg["pulse_prob"], rng)
+
+    optimizer = dyn.Adam(model.parameters(), lr=cfg["lr"])
+    start = time.perf_counter()
+    history = dyn.fit(model, dyn.mse_loss, optimizer, batches, cfg["steps"],
+                      clip_norm=cfg["clip_norm"], progress=False)
+    train_seconds = time.perf_counter() - start
+    loss = np.asarray(history.loss, dtype=float)
+
+    test_rng = np.random.default_rng([seed, 2])
+    x_test, y_test = flip_flop_batch(cfg["T"], cfg["n_test"], cfg["pulse_prob"], test_rng)
+    pred = model.forward(x_test)
+    hidden, _ = rnn.forward(x_test)  # (T, B, H)
+    test_mse = float(np.mean((pred - y_test) ** 2))
+    bit_accuracy = float(np.mean(np.sign(pred) == y_test))
+
+    params = rnn.parameters()
+    w_hh = params["weight_hh_l0"]
+    b = params["bias_ih_l0"] + params["bias_hh_l0"]
+    states = hidden.reshape(-1, H)
+    pick = rng.choice(states.shape[0], size=min(cfg["n_starts"], states.shape[0]),
+                      replace=False)
+    starts = states[pick] + rng.normal(scale=0.05, size=(pick.size, H))
+    t0 = time.perf_counter()
+    points = find_fixed_points(starts, w_hh, b)
+    search_seconds = time.perf_counter() - t0
+
+    w_out = readout.parameters()["weight"]
+    b_out = readout.parameters()["bias"]
+    stable = [p for p in points if p["stable"]]
+    for p in points:
+        p["readout"] = w_out @ p["h"] + b_out
+    stable_patterns = {tuple(int(v) for v in np.sign(p["readout"])) for p in stable}
+    all_patterns = set(itertools.product((-1, 1), repeat=N_BITS))
+
+    # free runs (x = 0) from states visited during the task: where do they settle?
+    free_starts = states[rng.choice(states.shape[0], size=24, replace=False)]
+    free = [free_starts]
+    for _ in range(200):
+        free.append(autonomous_map(free[-1], w_hh, b))
+    free = np.stack(free)  # (steps + 1, 24, H)
+
+    mean = states.mean(axis=0)
+    _, _, vt = np.linalg.svd(states - mean, full_matrices=False)
+    axes_pc = vt[:3]
+    explained = np.linalg.svd(states - mean, compute_uv=False) ** 2
+    explained = explained / explained.sum()
+
+    # figure 1: the task
+    fig, axes = plt.subplots(N_BITS, 1, figsize=(8, 5), sharex=True)
+    for k, ax in enumerate(axes):
+        ax.plot(x_test[:, 0, k], color="0.6", lw=1, label="input pulses")
+        ax.plot(y_test[:, 0, k], "k--", lw=1, label="target")
+        ax.plot(pred[:, 0, k], color="tab:red", lw=1.2, label="network")
+        ax.set_ylabel(f"bit {k + 1}")
+        ax.set_ylim(-1.4, 1.4)
+    axes[0].legend(loc="upper right", fontsize=8, ncol=3)
+    axes[-1].set_xlabel("time step")
+    axes[0].set_title(f"3-bit flip-flop, Elman RNN (hidden {H}), test MSE {test_mse:.3g}")
+    save_figure(fig, out_dir / "flip_flop_task.png")
+
+    # figure 2: state space, two projections onto the principal components
+    fig, axes = plt.subplots(1, 2, figsize=(12, 5.5))
+    proj = (hidden[:, :8] - mean) @ axes_pc.T  # (T, 8, 3)
+    free_proj = (free - mean) @ axes_pc.T
+    fp_proj = [((p["h"] - mean) @ axes_pc.T, p["stable"]) for p in points]
+    for ax, (i, j) in zip(axes, [(0, 1), (0, 2)], strict=True):
+        for k in range(proj.shape[1]):
+            ax.plot(proj[:, k, i], proj[:, k, j], color="0.75", lw=0.6)
+        for k in range(free_proj.shape[1]):
+            ax.plot(free_proj[:, k, i], free_proj[:, k, j], color="tab:blue", lw=0.8,
+                    alpha=0.6)
+        for xyz, is_stable in fp_proj:
+            if is_stable:
+                ax.plot(xyz[i], xyz[j], "o", color="k", ms=8)
+            else:
+                ax.plot(xyz[i], xyz[j], "x", color="tab:red", ms=8, mew=2)
+        ax.set_xlabel(f"PC {i + 1} ({100 * explained[i]:.0f} % of variance)")
+        ax.set_ylabel(f"PC {j + 1} ({100 * explained[j]:.0f} % of variance)")
+    axes[0].plot([], [], color="0.75", label="driven trajectories (task)")
+    axes[0].plot([], [], color="tab:blue", label="free runs, x = 0")
+    axes[0].plot([], [], "o", color="k", label=f"stable fixed points ({len(stable)})")
+    axes[0].plot([], [], "x", color="tab:red", mew=2,
+                 label=f"unstable fixed points ({len(points) - len(stable)})")
+    axes[0].legend(fontsize=8)
+    fig.suptitle("trained Elman network as a discrete-time map h -> tanh(W_hh h + b): "
+                 "fixed points")
+    save_figure(fig, out_dir / "fixed_points_pca.png")
+
+    # figure 3: Jacobian spectra
+    fig, ax = plt.subplots(figsize=(5.5, 5.5))
+    circle = np.exp(1j * np.linspace(0, 2 * np.pi, 400))
+    ax.plot(circle.real, circle.imag, "k", lw=1)
+    for p in points:
+        eig = p["eigenvalues"]
+        ax.plot(eig.real, eig.imag, "." if p["stable"] else "x",
+                color="k" if p["stable"] else "tab:red", ms=4, alpha=0.6)
+    ax.set_aspect("equal")
+    ax.set_xlabel(r"Re $\lambda$")
+    ax.set_ylabel(r"Im $\lambda$")
+    ax.set_title("eigenvalues of dF/dh at the fixed points")
+    save_figure(fig, out_dir / "jacobian_spectra.png")
+
+    fixed_points = [
+        {
+            "stable": p["stable"],
+            "n_unstable_directions": p["n_unstable"],
+            "spectral_radius": p["spectral_radius"],
+            "readout": [float(v) for v in p["readout"]],
+            "residual": float(np.linalg.norm(autonomous_map(p["h"], w_hh, b) - p["h"])),
+        }
+        for p in sorted(points, key=lambda p: (not p["stable"], p["n_unstable"]))
+    ]
+    return {
+        "task": "3-bit flip-flop (Sussillo & Barak 2013)",
+        "config": cfg,
+        "train_seconds": train_seconds,
+        "final_train_mse": float(np.mean(loss[-50:])),
+        "test_mse": test_mse,
+        "test_bit_accuracy": bit_accuracy,
+        "n_fixed_points": len(points),
+        "n_stable": len(stable),
+        "n_saddles_one_unstable_direction": sum(p["n_unstable"] == 1 for p in points),
+        "stable_readout_sign_patterns": sorted(stable_patterns),
+        "all_8_memories_are_stable_fixed_points": stable_patterns == all_patterns,
+        "fixed_point_search_seconds": search_seconds,
+        "pca_variance_explained_3": float(explained[:3].sum()),
+        "fixed_points": fixed_points,
+        "figures": ["flip_flop_task.png", "fixed_points_pca.png", "jacobian_spectra.png"],
+    }
