@@ -88,6 +88,17 @@ class Engine:
         a["out"] = out
         a["hprev"] = hprev
         cn = None
+        hn, cn = self._kernel_forward(p, proj, h0, c0, reverse, cache, out, hprev)
+        return out, hn, cn, cache
+
+    def _kernel_forward(self, p, proj, h0, c0, reverse, cache, out, hprev):
+        a = cache.arrays
+        T, B, H = out.shape
+        w_hh = p["weight_hh"]
+        G = w_hh.shape[0]
+        dt = w_hh.dtype
+        has_bias = "bias_ih" in p
+        cn = None
         if self.kind == "rnn":
             hn = K.rnn_forward(proj, np.ascontiguousarray(w_hh.T), h0, self.relu, reverse,
                                out, hprev)
@@ -97,10 +108,12 @@ class Engine:
             wci, wcf, wco = self._peepholes(p, H, dt)
             cprev = np.empty((T, B, H), dtype=dt)
             cell = np.empty((T, B, H), dtype=dt)
+            tcell = np.empty((T, B, H), dtype=dt)
             gates = np.empty((T, B, G), dtype=dt)
-            hn, cn = K.lstm_forward(proj, np.ascontiguousarray(w_hh.T), wci, wcf, wco, h0, c0,
-                                    reverse, out, hprev, cprev, cell, gates)
-            a.update(cprev=cprev, cell=cell, gates=gates)
+            hn, cn = K.lstm_forward(proj, np.ascontiguousarray(w_hh.T), wci, wcf, wco,
+                                    "weight_ci" in p, h0, c0, reverse, out, hprev, cprev, cell,
+                                    tcell, gates)
+            a.update(cprev=cprev, cell=cell, tcell=tcell, gates=gates)
         else:
             gates = np.empty((T, B, G), dtype=dt)
             if self.reset_after:
@@ -117,7 +130,7 @@ class Engine:
                                           out, hprev, gates, rh)
                 a["rh"] = rh
             a["gates"] = gates
-        return out, hn, cn, cache
+        return hn, cn
 
     @staticmethod
     def _peepholes(p, H, dt):
@@ -189,7 +202,7 @@ class Engine:
             wci, wcf, wco = self._peepholes(p, H, dt)
             dc_last = np.ascontiguousarray(dc_last, dtype=dt)
             dh0, dc0 = K.lstm_backward(dout, dh_last, dc_last, w_hh, wci, wcf, wco,
-                                       a["cprev"], a["cell"], a["gates"], rev, dgate)
+                                       a["cprev"], a["tcell"], a["gates"], rev, dgate)
         elif self.reset_after:
             dgate_h = np.empty_like(dgate)
             dh0 = K.gru_backward_after(dout, dh_last, w_hh, a["hprev"], a["gates"],

@@ -29,14 +29,75 @@ import numba
 import numpy as np
 
 _jit = numba.njit(cache=True, nogil=True)
+_inline = numba.njit(cache=True, inline="always")
+
+# Cody-Waite split of ln 2 and Taylor coefficients 1/k! of exp on |r| <= ln(2)/2
+_LOG2E = 1.4426950408889634
+_LN2_HI = 6.93147180369123816490e-01
+_LN2_LO = 1.90821492927058770002e-10
+
+
+@_inline
+def _exp_reduced(v):
+    """exp(v) = p * 2**k for v <= 0 (clamped at -708); returns (p, k).
+
+    Pure arithmetic so that loops calling it are vectorised by LLVM (no libm call): range
+    reduction v = k ln2 + r, |r| <= ln2/2, then the degree-13 Taylor polynomial of exp(r)
+    (truncation error < 2e-16 relative). The caller builds 2**k from the exponent bits.
+    """
+    v = max(v, -708.0)
+    k = math.floor(v * _LOG2E + 0.5)
+    r = (v - k * _LN2_HI) - k * _LN2_LO
+    p = 1.0 / 6227020800.0
+    p = p * r + 1.0 / 479001600.0
+    p = p * r + 1.0 / 39916800.0
+    p = p * r + 1.0 / 3628800.0
+    p = p * r + 1.0 / 362880.0
+    p = p * r + 1.0 / 40320.0
+    p = p * r + 1.0 / 5040.0
+    p = p * r + 1.0 / 720.0
+    p = p * r + 1.0 / 120.0
+    p = p * r + 1.0 / 24.0
+    p = p * r + 1.0 / 6.0
+    p = p * r + 0.5
+    p = p * r + 1.0
+    p = p * r + 1.0
+    return p, k
 
 
 @_jit
-def _sigmoid(a):
-    if a >= 0.0:
-        return 1.0 / (1.0 + math.exp(-a))
-    e = math.exp(a)
-    return e / (1.0 + e)
+def sigmoid_pass(x, out, kbits):
+    """out[i] = 1 / (1 + exp(-x[i])) for 1-D contiguous arrays (``out`` must not alias
+    ``x``); ``kbits`` is an int64 scratch array of the same length.
+
+    Evaluated as e = exp(-|x|), sigma = 1/(1+e) (x >= 0) or e/(1+e) (x < 0): no overflow,
+    and every loop is branch-free so it runs in SIMD registers.
+    """
+    n = x.size
+    for i in range(n):
+        p, k = _exp_reduced(-abs(x[i]))
+        out[i] = p
+        kbits[i] = (np.int64(k) + 1023) << 52
+    scale = kbits.view(np.float64)
+    for i in range(n):
+        e = out[i] * scale[i]
+        s = 1.0 / (1.0 + e)
+        out[i] = s if x[i] >= 0.0 else e * s
+
+
+@_jit
+def tanh_pass(x, out, kbits):
+    """out[i] = tanh(x[i]) = sign(x) (1 - e) / (1 + e), e = exp(-2|x|); see sigmoid_pass."""
+    n = x.size
+    for i in range(n):
+        p, k = _exp_reduced(-2.0 * abs(x[i]))
+        out[i] = p
+        kbits[i] = (np.int64(k) + 1023) << 52
+    scale = kbits.view(np.float64)
+    for i in range(n):
+        e = out[i] * scale[i]
+        t = (1.0 - e) / (1.0 + e)
+        out[i] = t if x[i] >= 0.0 else -t
 
 
 # --------------------------------------------------------------------------- Elman RNN
@@ -46,22 +107,27 @@ def _sigmoid(a):
 def rnn_forward(proj, whh_t, h0, relu, reverse, out, hprev):
     """h_t = phi(proj_t + W_hh h_{t-1}) with phi = tanh or relu (Elman 1990)."""
     T, B, H = out.shape
-    h = h0.copy()
     acc = np.empty((B, H), dtype=out.dtype)
+    pre = np.empty(B * H, dtype=out.dtype)
+    kbits = np.empty(B * H, dtype=np.int64)
+    h = h0
     for s in range(T):
         t = T - 1 - s if reverse else s
         hprev[t] = h
         np.dot(h, whh_t, acc)
-        for b in range(B):
-            for j in range(H):
-                a = proj[t, b, j] + acc[b, j]
-                if relu:
-                    v = a if a > 0.0 else 0.0
-                else:
-                    v = math.tanh(a)
-                h[b, j] = v
-                out[t, b, j] = v
-    return h
+        ht = out[t]
+        if relu:
+            for b in range(B):
+                for j in range(H):
+                    a = proj[t, b, j] + acc[b, j]
+                    ht[b, j] = a if a > 0.0 else 0.0
+        else:
+            for b in range(B):
+                for j in range(H):
+                    pre[b * H + j] = proj[t, b, j] + acc[b, j]
+            tanh_pass(pre, ht.reshape(-1), kbits)
+        h = ht
+    return h.copy()
 
 
 @_jit
@@ -86,9 +152,10 @@ def rnn_backward(dout, dh_last, whh, out, relu, reverse, dgate):
 
 
 @_jit
-def lstm_forward(proj, whh_t, wci, wcf, wco, h0, c0, reverse, out, hprev, cprev, cell, gates):
+def lstm_forward(proj, whh_t, wci, wcf, wco, peephole, h0, c0, reverse, out, hprev, cprev,
+                 cell, tcell, gates):
     """LSTM step (Hochreiter & Schmidhuber 1997; forget gate Gers et al. 2000; peepholes
-    Gers & Schmidhuber 2000; zero peephole weights give PyTorch's LSTM)::
+    Gers & Schmidhuber 2000; without peepholes this is PyTorch's LSTM)::
 
         i = sigma(W_ii x + W_hi h + b_i + w_ci * c_{t-1})
         f = sigma(W_if x + W_hf h + b_f + w_cf * c_{t-1})
@@ -97,42 +164,62 @@ def lstm_forward(proj, whh_t, wci, wcf, wco, h0, c0, reverse, out, hprev, cprev,
         o = sigma(W_io x + W_ho h + b_o + w_co * c_t)
         h_t = o * tanh(c_t)
 
-    ``gates`` (T, B, 4H) keeps the activated i, f, g, o; ``cell`` keeps c_t.
+    ``gates`` (T, B, 4H) keeps the activated i, f, g, o; ``cell`` c_t; ``tcell`` tanh(c_t).
+    g is evaluated as 2 sigma(2a) - 1 so that all four gates take one vectorised pass.
     """
     T, B, H = out.shape
-    h = h0.copy()
-    c = c0.copy()
-    acc = np.empty((B, 4 * H), dtype=out.dtype)
+    G = 4 * H
+    acc = np.empty((B, G), dtype=out.dtype)
+    pre = np.empty(B * G, dtype=out.dtype)
+    opre = np.empty(B * H, dtype=out.dtype)
+    obuf = np.empty(B * H, dtype=out.dtype)
+    kbits = np.empty(B * G, dtype=np.int64)
+    h = h0
+    c = c0
     for s in range(T):
         t = T - 1 - s if reverse else s
         hprev[t] = h
         cprev[t] = c
         np.dot(h, whh_t, acc)
         for b in range(B):
+            row = b * G
             for j in range(H):
                 cp = c[b, j]
-                ig = _sigmoid(proj[t, b, j] + acc[b, j] + wci[j] * cp)
-                fg = _sigmoid(proj[t, b, H + j] + acc[b, H + j] + wcf[j] * cp)
-                gg = math.tanh(proj[t, b, 2 * H + j] + acc[b, 2 * H + j])
-                cn = fg * cp + ig * gg
-                og = _sigmoid(proj[t, b, 3 * H + j] + acc[b, 3 * H + j] + wco[j] * cn)
-                hn = og * math.tanh(cn)
-                gates[t, b, j] = ig
-                gates[t, b, H + j] = fg
-                gates[t, b, 2 * H + j] = gg
-                gates[t, b, 3 * H + j] = og
-                c[b, j] = cn
-                cell[t, b, j] = cn
-                h[b, j] = hn
-                out[t, b, j] = hn
-    return h, c
+                pre[row + j] = proj[t, b, j] + acc[b, j] + wci[j] * cp
+                pre[row + H + j] = proj[t, b, H + j] + acc[b, H + j] + wcf[j] * cp
+                pre[row + 2 * H + j] = 2.0 * (proj[t, b, 2 * H + j] + acc[b, 2 * H + j])
+                pre[row + 3 * H + j] = proj[t, b, 3 * H + j] + acc[b, 3 * H + j]
+        gt = gates[t]
+        sigmoid_pass(pre, gt.reshape(-1), kbits)
+        ct = cell[t]
+        for b in range(B):
+            for j in range(H):
+                gg = 2.0 * gt[b, 2 * H + j] - 1.0
+                gt[b, 2 * H + j] = gg
+                ct[b, j] = gt[b, H + j] * c[b, j] + gt[b, j] * gg
+        tt = tcell[t]
+        tanh_pass(ct.reshape(-1), tt.reshape(-1), kbits)
+        if peephole:
+            for b in range(B):
+                for j in range(H):
+                    opre[b * H + j] = pre[b * G + 3 * H + j] + wco[j] * ct[b, j]
+            sigmoid_pass(opre, obuf, kbits)
+            for b in range(B):
+                for j in range(H):
+                    gt[b, 3 * H + j] = obuf[b * H + j]
+        ht = out[t]
+        for b in range(B):
+            for j in range(H):
+                ht[b, j] = gt[b, 3 * H + j] * tt[b, j]
+        h = ht
+        c = ct
+    return h.copy(), c.copy()
 
 
 @_jit
-def lstm_backward(
-    dout, dh_last, dc_last, whh, wci, wcf, wco, cprev, cell, gates, reverse, dgate
-):
-    T, B, H = cell.shape
+def lstm_backward(dout, dh_last, dc_last, whh, wci, wcf, wco, cprev, tcell, gates, reverse,
+                  dgate):
+    T, B, H = tcell.shape
     dh = dh_last.copy()
     dc = dc_last.copy()
     for s in range(T):
@@ -143,18 +230,16 @@ def lstm_backward(
                 fg = gates[t, b, H + j]
                 gg = gates[t, b, 2 * H + j]
                 og = gates[t, b, 3 * H + j]
-                cn = cell[t, b, j]
+                tc = tcell[t, b, j]
                 cp = cprev[t, b, j]
-                tc = math.tanh(cn)
                 gh = dh[b, j] + dout[t, b, j]
                 dao = gh * tc * og * (1.0 - og)
                 gc = dc[b, j] + gh * og * (1.0 - tc * tc) + dao * wco[j]
                 dai = gc * gg * ig * (1.0 - ig)
                 daf = gc * cp * fg * (1.0 - fg)
-                dag = gc * ig * (1.0 - gg * gg)
                 dgate[t, b, j] = dai
                 dgate[t, b, H + j] = daf
-                dgate[t, b, 2 * H + j] = dag
+                dgate[t, b, 2 * H + j] = gc * ig * (1.0 - gg * gg)
                 dgate[t, b, 3 * H + j] = dao
                 dc[b, j] = gc * fg + dai * wci[j] + daf * wcf[j]
         np.dot(dgate[t], whh, dh)
@@ -176,26 +261,41 @@ def gru_forward_after(proj, whh_t, bhn, h0, reverse, out, hprev, gates, hn_lin):
     ``proj`` holds b_ir + b_hr, b_iz + b_hz and b_in; ``hn_lin`` keeps W_hn h + b_hn.
     """
     T, B, H = out.shape
-    h = h0.copy()
     acc = np.empty((B, 3 * H), dtype=out.dtype)
+    pre = np.empty(B * 2 * H, dtype=out.dtype)
+    rz = np.empty(B * 2 * H, dtype=out.dtype)
+    npre = np.empty(B * H, dtype=out.dtype)
+    nbuf = np.empty(B * H, dtype=out.dtype)
+    kbits = np.empty(B * 2 * H, dtype=np.int64)
+    h = h0
     for s in range(T):
         t = T - 1 - s if reverse else s
         hprev[t] = h
         np.dot(h, whh_t, acc)
         for b in range(B):
+            for j in range(2 * H):
+                pre[b * 2 * H + j] = proj[t, b, j] + acc[b, j]
+        sigmoid_pass(pre, rz, kbits)
+        lin_t = hn_lin[t]
+        for b in range(B):
             for j in range(H):
-                r = _sigmoid(proj[t, b, j] + acc[b, j])
-                z = _sigmoid(proj[t, b, H + j] + acc[b, H + j])
                 lin = acc[b, 2 * H + j] + bhn[j]
-                n = math.tanh(proj[t, b, 2 * H + j] + r * lin)
-                hn = (1.0 - z) * n + z * h[b, j]
-                gates[t, b, j] = r
-                gates[t, b, H + j] = z
-                gates[t, b, 2 * H + j] = n
-                hn_lin[t, b, j] = lin
-                h[b, j] = hn
-                out[t, b, j] = hn
-    return h
+                lin_t[b, j] = lin
+                npre[b * H + j] = proj[t, b, 2 * H + j] + rz[b * 2 * H + j] * lin
+        tanh_pass(npre, nbuf, kbits)
+        gt = gates[t]
+        ht = out[t]
+        for b in range(B):
+            for j in range(H):
+                r = rz[b * 2 * H + j]
+                z = rz[b * 2 * H + H + j]
+                n = nbuf[b * H + j]
+                gt[b, j] = r
+                gt[b, H + j] = z
+                gt[b, 2 * H + j] = n
+                ht[b, j] = (1.0 - z) * n + z * h[b, j]
+        h = ht
+    return h.copy()
 
 
 @_jit
@@ -223,7 +323,9 @@ def gru_backward_after(dout, dh_last, whh, hprev, gates, hn_lin, reverse, dgate,
                 dgate_h[t, b, 2 * H + j] = dan * r
                 direct[b, j] = gh * z
         np.dot(dgate_h[t], whh, dh)
-        dh += direct
+        for b in range(B):
+            for j in range(H):
+                dh[b, j] += direct[b, j]
     return dh
 
 
@@ -239,32 +341,43 @@ def gru_forward_before(proj, whh_rz_t, whn_t, h0, reverse, out, hprev, gates, rh
     ``proj`` holds all biases; ``rh`` keeps r * h_{t-1}.
     """
     T, B, H = out.shape
-    h = h0.copy()
     acc = np.empty((B, 2 * H), dtype=out.dtype)
     accn = np.empty((B, H), dtype=out.dtype)
-    rhs = np.empty((B, H), dtype=out.dtype)
+    pre = np.empty(B * 2 * H, dtype=out.dtype)
+    rz = np.empty(B * 2 * H, dtype=out.dtype)
+    npre = np.empty(B * H, dtype=out.dtype)
+    nbuf = np.empty(B * H, dtype=out.dtype)
+    kbits = np.empty(B * 2 * H, dtype=np.int64)
+    h = h0
     for s in range(T):
         t = T - 1 - s if reverse else s
         hprev[t] = h
         np.dot(h, whh_rz_t, acc)
         for b in range(B):
-            for j in range(H):
-                r = _sigmoid(proj[t, b, j] + acc[b, j])
-                z = _sigmoid(proj[t, b, H + j] + acc[b, H + j])
-                gates[t, b, j] = r
-                gates[t, b, H + j] = z
-                rhs[b, j] = r * h[b, j]
-        rh[t] = rhs
-        np.dot(rhs, whn_t, accn)
+            for j in range(2 * H):
+                pre[b * 2 * H + j] = proj[t, b, j] + acc[b, j]
+        sigmoid_pass(pre, rz, kbits)
+        rht = rh[t]
         for b in range(B):
             for j in range(H):
-                n = math.tanh(proj[t, b, 2 * H + j] + accn[b, j])
-                z = gates[t, b, H + j]
-                hn = (1.0 - z) * n + z * h[b, j]
-                gates[t, b, 2 * H + j] = n
-                h[b, j] = hn
-                out[t, b, j] = hn
-    return h
+                rht[b, j] = rz[b * 2 * H + j] * h[b, j]
+        np.dot(rht, whn_t, accn)
+        for b in range(B):
+            for j in range(H):
+                npre[b * H + j] = proj[t, b, 2 * H + j] + accn[b, j]
+        tanh_pass(npre, nbuf, kbits)
+        gt = gates[t]
+        ht = out[t]
+        for b in range(B):
+            for j in range(H):
+                z = rz[b * 2 * H + H + j]
+                n = nbuf[b * H + j]
+                gt[b, j] = rz[b * 2 * H + j]
+                gt[b, H + j] = z
+                gt[b, 2 * H + j] = n
+                ht[b, j] = (1.0 - z) * n + z * h[b, j]
+        h = ht
+    return h.copy()
 
 
 @_jit
@@ -298,5 +411,7 @@ def gru_backward_before(dout, dh_last, whh_rz, whn, hprev, gates, reverse, dgate
                 darz[b, j] = dar
                 direct[b, j] += drh[b, j] * r
         np.dot(darz, whh_rz, dh)
-        dh += direct
+        for b in range(B):
+            for j in range(H):
+                dh[b, j] += direct[b, j]
     return dh

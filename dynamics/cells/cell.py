@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from dynamics.cells._blas import layer_blas_threads
 from dynamics.cells._engine import Engine, n_gates
 from dynamics.cells._validate import (
     as_float_array,
@@ -127,8 +128,9 @@ class _Cell:
         xb = x.reshape(1, -1, self.input_size)
         B = xb.shape[1]
         st = self._state_arrays(state, B, unbatched, "state")
-        out, h, c, cache = self._engine.forward(
-            self._params, xb, st[0], st[1] if len(st) == 2 else None, reverse=False)
+        with layer_blas_threads():
+            out, h, c, cache = self._engine.forward(
+                self._params, xb, st[0], st[1] if len(st) == 2 else None, reverse=False)
         self._tape.append((cache, B, unbatched))
         if unbatched:
             h = h[0]
@@ -152,8 +154,9 @@ class _Cell:
         self._tape.pop()
         H = self.hidden_size
         zeros_out = np.zeros((1, B, H), dtype=self.dtype)
-        d_inp, dh0, dc0, grads = self._engine.backward(
-            self._params, cache, zeros_out, st[0], st[1] if len(st) == 2 else None)
+        with layer_blas_threads():
+            d_inp, dh0, dc0, grads = self._engine.backward(
+                self._params, cache, zeros_out, st[0], st[1] if len(st) == 2 else None)
         gx = d_inp[0]
         if unbatched:
             gx, dh0 = gx[0], dh0[0]

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from dynamics.cells._blas import layer_blas_threads
 from dynamics.cells._engine import Engine, n_gates
 from dynamics.cells._validate import (
     as_float_array,
@@ -207,6 +208,11 @@ class _RecurrentLayer:
         xs, unbatched = self._check_input(x)
         T, B, _ = xs.shape
         h0, c0 = self._check_state(state, B, unbatched)
+        with layer_blas_threads():
+            return self._forward(xs, h0, c0, unbatched)
+
+    def _forward(self, xs, h0, c0, unbatched):
+        T, B, _ = xs.shape
         H, D = self.hidden_size, self.num_directions
         hn = np.empty_like(h0)
         cn = np.empty_like(c0) if c0 is not None else None
@@ -281,6 +287,12 @@ class _RecurrentLayer:
             elif self.batch_first:
                 g = g.transpose(1, 0, 2)
         dhn, dcn = self._check_grad_state(grad_state, B, unbatched)
+        with layer_blas_threads():
+            return self._backward(g, dhn, dcn, T, B, unbatched)
+
+    def _backward(self, g, dhn, dcn, T, B, unbatched):
+        tape = self._tape
+        H, D = self.hidden_size, self.num_directions
         caches = tape["caches"]
         grads: dict[str, np.ndarray] = {}
         dh0 = np.empty_like(dhn)

@@ -1,0 +1,72 @@
+"""BLAS thread count used by the recurrent layers.
+
+A recurrent layer is a chain of small GEMMs (per step (B, H) x (H, G*H)) plus a few larger
+ones (input projection and weight gradients over all T*B rows). A BLAS thread pool that
+synchronises several hundred times per sequence gains little, and on a busy machine (e.g. a
+test suite running one worker per core, or several jobs sharing cores) its spinning threads
+stall badly: we measured 5-10x slowdowns on 2 loaded cores. The layers therefore run their
+BLAS calls with ``threads`` (default 1) threads, set thread-locally with OpenBLAS's
+``openblas_set_num_threads_local`` on both OpenBLAS builds present in a pip install (numpy's,
+used by ``np.matmul``; scipy's, used by numba's ``np.dot`` inside the compiled loops) and
+restored afterwards, so other code in the process is not affected. Where these libraries are
+not found (e.g. MKL builds) this is a no-op.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import glob
+import os
+from contextlib import contextmanager
+
+_setters: list | None = None
+_threads = 1
+
+
+def _find_setters() -> list:
+    global _setters
+    if _setters is not None:
+        return _setters
+    found = []
+    try:
+        import numpy
+        import scipy
+        import scipy.linalg.cython_blas  # noqa: F401  (loads scipy's BLAS)
+
+        dirs = [os.path.join(os.path.dirname(m.__file__), os.pardir, f"{m.__name__}.libs")
+                for m in (numpy, scipy)]
+        for d in dirs:
+            for path in sorted(glob.glob(os.path.join(d, "libscipy_openblas*.so*"))):
+                fn = getattr(ctypes.CDLL(path), "openblas_set_num_threads_local", None)
+                if fn is not None:
+                    fn.restype = ctypes.c_int
+                    fn.argtypes = [ctypes.c_int]
+                    found.append(fn)
+    except (ImportError, OSError, AttributeError):  # pragma: no cover - installation specific
+        found = []
+    _setters = found
+    return found
+
+
+def set_blas_threads(n: int) -> None:
+    """Number of BLAS threads the recurrent layers use (default 1; see module docstring)."""
+    global _threads
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"n: expected a positive integer, got {n!r}")
+    _threads = n
+
+
+def get_blas_threads() -> int:
+    return _threads
+
+
+@contextmanager
+def layer_blas_threads():
+    """Run the enclosed BLAS calls with ``get_blas_threads()`` threads on this thread."""
+    setters = _find_setters()
+    prev = [fn(_threads) for fn in setters]
+    try:
+        yield
+    finally:
+        for fn, p in zip(setters, prev, strict=True):
+            fn(p)
