@@ -171,6 +171,10 @@ def sweep(
                              "workers; leave n_workers=None")
     if store is not None and not isinstance(store, str | os.PathLike):
         raise TypeError(f"store: expected a folder path or None, got {type(store).__name__}")
+    for name, flag in (("resume", resume), ("retry_failed", retry_failed),
+                       ("progress", progress)):
+        if not isinstance(flag, bool):
+            raise TypeError(f"{name}: expected True or False, got {flag!r}")
     base_seed = _check_base_seed(base_seed)
     replicates = _replicates(seeds)
     points = expand_grid(grid)

@@ -152,6 +152,8 @@ def test_function_missing_on_the_workers_is_a_clear_error(tmp_path, dask_address
         ({"seeds": "3"}, TypeError, "seeds"),
         ({"base_seed": -1}, ValueError, "base_seed"),
         ({"store": 3}, TypeError, "store: expected a folder path"),
+        ({"resume": "yes"}, TypeError, "resume: expected True or False"),
+        ({"retry_failed": 1}, TypeError, "retry_failed: expected True or False"),
     ],
 )
 def test_bad_arguments(kwargs, error, match):
