@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from dynamics.sweeps.portable import dump_function, load_function
+from dynamics.sweeps.portable import ScenarioFunction, dump_function, load_function
 
 __all__ = ["Task", "run_task", "split_result", "EXECUTORS", "iter_outcomes", "RESERVED"]
 
@@ -102,6 +102,8 @@ def run_task(fn_or_blob: bytes | Callable, params: dict, seed: int) -> dict:
     """
     try:
         fn = load_function(fn_or_blob)
+        if isinstance(fn, ScenarioFunction):  # load the script outside the timed call
+            fn = fn.resolve()
     except Exception as exc:
         return {
             "status": "unavailable",

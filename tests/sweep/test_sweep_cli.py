@@ -110,3 +110,15 @@ def test_command_errors(scenario_folder, capsys, monkeypatch, argv, message):
     monkeypatch.chdir(scenario_folder)
     assert main(argv) == 2
     assert message in capsys.readouterr().err
+
+
+def test_scenario_functions_are_sent_by_scenario_name(scenario_folder):
+    from dynamics.scenarios import load_scenario
+
+    task = load_scenario("flaky").task  # its module is not importable by name
+    grid = {"x": [1, 3], "flag": ["/nonexistent"]}
+    res = dyn.sweep(task, grid, executor="processes", n_workers=2,
+                    store=scenario_folder / "st", progress=False)
+    assert res["double"].tolist() == [2, 6]
+    meta = json.loads((scenario_folder / "st" / "sweep.json").read_text())
+    assert meta["fn"] == "scenario:flaky:task"
