@@ -6,8 +6,13 @@ vectors g_b, is back-propagated through T = 100 steps of a network driven by ran
 a vanilla RNN h_t = tanh(W_ih x_t + b + W_hh h_{t-1}),
 dL/dh_{t-1} = W_hh^T diag(1 - h_t^2) dL/dh_t, so the norm shrinks or grows geometrically with
 a rate set by W_hh, here rescaled to spectral radius rho = 0.5, 1.0 and 1.5. LSTM and GRU are
-taken at their (PyTorch-style) initialisation; their additive cell / interpolated state lets
-the gradient decay much more slowly.
+taken at their (PyTorch-style) initialisation, where every gate sits near 1/2, so the
+gradient through the cell (LSTM: dL/dc_{t-1} = f_t * dL/dc_t + ...) or the interpolated state
+(GRU: h_t = (1 - z_t) n_t + z_t h_{t-1}) also decays geometrically; and again after training on
+the adding problem (T = 50), where the network has learned to hold its forget / update gates
+open on the units that carry the memory, so that the gradient survives 100 steps. This is the
+mechanism of Hochreiter & Schmidhuber (1997) and Gers, Schmidhuber & Cummins (2000): the
+additive path only helps once its gate is near 1.
 
 How dL/dh_t is measured with the public API only: the layer's weights are loaded into the
 matching one-step cell (``dyn.RNNCell``/``LSTMCell``/``GRUCell``), which is run forward T steps
@@ -44,12 +49,12 @@ SPECTRAL_RADII = (0.5, 1.0, 1.5)
 
 def _config() -> dict:
     if os.environ.get("DYNAMICS_QUICK") == "1":
-        return {"T": 20, "hidden": 16, "input": 4, "batch": 8, "train_T": 10,
-                "train_steps": 40, "train_batch": 16, "lr": 0.05, "momentum": 0.9,
-                "clip_norm": 1.0, "clip_value": 0.1}
-    return {"T": 100, "hidden": 64, "input": 8, "batch": 32, "train_T": 40,
-            "train_steps": 1500, "train_batch": 32, "lr": 0.05, "momentum": 0.9,
-            "clip_norm": 1.0, "clip_value": 0.1}
+        return {"T": 20, "hidden": 16, "input": 4, "batch": 8, "gated_T": 10,
+                "gated_steps": 20, "train_T": 10, "train_steps": 40, "train_batch": 16,
+                "lr": 0.05, "momentum": 0.9, "clip_norm": 1.0, "clip_value": 0.1}
+    return {"T": 100, "hidden": 64, "input": 8, "batch": 32, "gated_T": 50,
+            "gated_steps": 800, "train_T": 30, "train_steps": 1500, "train_batch": 32,
+            "lr": 0.02, "momentum": 0.9, "clip_norm": 1.0, "clip_value": 0.1}
 
 
 def set_spectral_radius(rnn, rho: float) -> float:
@@ -120,6 +125,20 @@ def _adding_batch(length: int, batch: int, rng: np.random.Generator):
     return x, (x[first, cols, 0] + x[second, cols, 0])[:, None]
 
 
+def _train_gated(kind: str, cfg: dict, seed: int):
+    """An LSTM or GRU trained on the adding problem (Adam, clipping); returns the layer and
+    its test MSE on fresh sequences of the training length."""
+    hidden = cfg["hidden"]
+    layer = (dyn.LSTM if kind == "LSTM" else dyn.GRU)(2, hidden, seed=seed)
+    model = dyn.SequenceModel(layer, dyn.Linear(hidden, 1, seed=seed + 1), output="last")
+    rng = np.random.default_rng([seed, 4])
+    dyn.fit(model, dyn.mse_loss, dyn.Adam(model.parameters(), lr=1e-2),
+            lambda step: _adding_batch(cfg["gated_T"], 32, rng), cfg["gated_steps"],
+            clip_norm=1.0, progress=False)
+    x_test, y_test = _adding_batch(cfg["gated_T"], 500, rng)
+    return layer, float(np.mean((model.forward(x_test) - y_test) ** 2))
+
+
 def _train_run(cfg: dict, seed: int, clip: str) -> dict:
     hidden = cfg["hidden"]
     rnn = dyn.RNN(2, hidden, seed=seed)
@@ -137,7 +156,8 @@ def _train_run(cfg: dict, seed: int, clip: str) -> dict:
     history = dyn.fit(model, dyn.mse_loss, optimizer, data, cfg["train_steps"],
                       progress=False, **kwargs)
     return {"loss": np.asarray(history.loss, dtype=float),
-            "grad_norm": np.asarray(history.grad_norm, dtype=float)}
+            "grad_norm": np.asarray(history.grad_norm, dtype=float),
+            "status": history.status, "message": history.message}
 
 
 def run(out_dir: Path, seed: int) -> dict:
@@ -153,14 +173,20 @@ def run(out_dir: Path, seed: int) -> dict:
     for k, rho in enumerate(SPECTRAL_RADII):
         rnn = dyn.RNN(I, H, nonlinearity="tanh", seed=seed * 10 + k)
         set_spectral_radius(rnn, rho)
-        layers[f"RNN rho={rho:g}"] = (rnn, "RNN")
-    layers["LSTM"] = (dyn.LSTM(I, H, seed=seed * 10 + 5), "LSTM")
-    layers["GRU"] = (dyn.GRU(I, H, seed=seed * 10 + 6), "GRU")
+        layers[f"RNN rho={rho:g}"] = (rnn, "RNN", x)
+    layers["LSTM"] = (dyn.LSTM(I, H, seed=seed * 10 + 5), "LSTM", x)
+    layers["GRU"] = (dyn.GRU(I, H, seed=seed * 10 + 6), "GRU", x)
+    # gated networks after training on the adding problem, probed on adding sequences
+    x_adding, _ = _adding_batch(T, B, rng)
+    trained_mse = {}
+    for k, kind in enumerate(("LSTM", "GRU")):
+        layer, trained_mse[kind] = _train_gated(kind, cfg, seed * 10 + 8 + 2 * k)
+        layers[f"{kind} trained"] = (layer, kind, x_adding)
 
     norms: dict[str, np.ndarray] = {}
     gradient_summary: dict[str, dict] = {}
-    for name, (layer, kind) in layers.items():
-        h_norms, c_norms, check = hidden_gradient_norms(layer, kind, x, g_last)
+    for name, (layer, kind, inputs) in layers.items():
+        h_norms, c_norms, check = hidden_gradient_norms(layer, kind, inputs, g_last)
         mean_norm = h_norms.mean(axis=1)
         norms[name] = mean_norm
         ratio = float(mean_norm[0] / mean_norm[T])
@@ -174,6 +200,9 @@ def run(out_dir: Path, seed: int) -> dict:
         }
         if c_norms is not None:
             entry["norm_dL_dc_0"] = float(c_norms.mean(axis=1)[0])
+        if name.endswith("trained"):
+            entry["trained_on_adding_T"] = cfg["gated_T"]
+            entry["trained_adding_test_mse"] = trained_mse[kind]
         gradient_summary[name] = entry
 
     runs = {clip: _train_run(cfg, seed * 10 + 7, clip) for clip in ("none", "norm", "value")}
@@ -190,17 +219,22 @@ def run(out_dir: Path, seed: int) -> dict:
             else float("nan"),
             "max_loss": float(np.nanmax(loss)),
             "all_finite": bool(finite.all()),
+            "steps_run": int(loss.size),
+            "status": r["status"],
         }
 
     colors = {"RNN rho=0.5": "tab:purple", "RNN rho=1": "tab:red", "RNN rho=1.5": "tab:orange",
-              "LSTM": "tab:blue", "GRU": "tab:green"}
+              "LSTM": "tab:blue", "GRU": "tab:green", "LSTM trained": "tab:blue",
+              "GRU trained": "tab:green"}
     fig, ax = plt.subplots(figsize=(7, 4.5))
     steps_back = T - np.arange(T + 1)
     for name, mean_norm in norms.items():
-        ax.semilogy(steps_back, mean_norm, color=colors.get(name), label=name)
+        ax.semilogy(steps_back, mean_norm, color=colors.get(name),
+                    ls="--" if name.endswith("trained") else "-",
+                    label=name + (" (adding problem)" if name.endswith("trained") else ""))
     ax.set_xlabel(r"steps back from the loss, $T - t$")
     ax.set_ylabel(r"$\|\partial L / \partial h_t\|$ (batch mean)")
-    ax.set_title(f"gradient through time at initialisation (T = {T}, hidden {H})")
+    ax.set_title(f"gradient through time (T = {T}, hidden {H}); solid: at initialisation")
     ax.legend()
     save_figure(fig, out_dir / "hidden_gradient_norms.png")
 
@@ -215,6 +249,10 @@ def run(out_dir: Path, seed: int) -> dict:
     axes[1].set_ylabel("training MSE")
     axes[1].axhline(2 / 12, color="k", ls="--", lw=1, label="trivial predictor")
     axes[1].set_xlabel("SGD step")
+    finite_losses = np.concatenate([r["loss"][np.isfinite(r["loss"])] for r in runs.values()])
+    if finite_losses.size:
+        axes[1].set_ylim(max(1e-3, 0.5 * finite_losses.min()),
+                         min(1e6, 2 * finite_losses.max()))
     axes[0].set_title(f"tanh RNN, initial spectral radius 1.5, adding problem T = {cfg['train_T']}")
     axes[0].legend(fontsize=8)
     axes[1].legend(fontsize=8)
