@@ -85,7 +85,7 @@ def now_iso() -> str:
     return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
 
 
-def _check_record(obj: Any) -> str | None:
+def _check_record(obj: Any, folder: Path) -> str | None:
     """Why ``obj`` is not a valid task record, or None."""
     if not isinstance(obj, dict):
         return "not a JSON object"
@@ -94,10 +94,15 @@ def _check_record(obj: Any) -> str | None:
         return f"missing {', '.join(missing)}"
     if obj["status"] not in ("ok", "failed"):
         return f"unknown status {obj['status']!r}"
+    arrays = obj.get("arrays")
+    if arrays and not (folder / arrays).is_file():
+        return f"its arrays file {arrays} is missing"
     return None
 
 
-def _scan(data: bytes) -> tuple[list[bytes], list[dict], list[tuple[int, bytes, str]]]:
+def _scan(
+    data: bytes, folder: Path
+) -> tuple[list[bytes], list[dict], list[tuple[int, bytes, str]]]:
     """Split the results file into good lines, their records, and damaged lines."""
     good: list[bytes] = []
     records: list[dict] = []
@@ -112,7 +117,7 @@ def _scan(data: bytes) -> tuple[list[bytes], list[dict], list[tuple[int, bytes, 
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             bad.append((number, line, f"not valid JSON ({exc})"))
             continue
-        reason = _check_record(obj)
+        reason = _check_record(obj, folder)
         if reason:
             bad.append((number, line, reason))
             continue
@@ -145,7 +150,7 @@ def read_store(path: str | Path) -> tuple[dict, list[dict]]:
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     results = folder / RESULTS
     data = results.read_bytes() if results.exists() else b""
-    _, records, bad = _scan(data)
+    _, records, bad = _scan(data, folder)
     _warn_bad(results, bad, "ignored (a sweep resumed on this store would redo that task)")
     return meta, records
 
@@ -231,7 +236,7 @@ class SweepStore:
                         f"sweep has {key}={self.meta.get(key)!r}; use a new store folder"
                     )
             self.meta = {**old, "resumed": now_iso()}
-            good, self.records, bad = _scan(data)
+            good, self.records, bad = _scan(data, self.path)
             if bad:
                 _warn_bad(results, bad, f"moved to {CORRUPT}; its task will be run again")
                 with open(self.path / CORRUPT, "ab") as fh:

@@ -44,3 +44,11 @@ def clashing_key(params: dict, seed) -> dict:
 
 def echo_seed(params: dict, seed) -> dict:
     return {"got_seed": seed}
+
+
+def crashes(params: dict, seed) -> dict:
+    """Kills its worker process (as a segfault would) while params["crash_flag"] exists."""
+    if params["a"] == 2 and os.path.exists(params["crash_flag"]):
+        os._exit(3)
+    time.sleep(0.05)
+    return {"y": params["a"]}

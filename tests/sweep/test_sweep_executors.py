@@ -202,3 +202,22 @@ def test_complete_store_returns_without_starting_workers(tmp_path):
     again = dyn.sweep(noisy_quadratic, {"a": [1, 2]}, store=tmp_path, executor="dask",
                       address="tcp://127.0.0.1:9", progress=False)
     np.testing.assert_array_equal(first["y"], again["y"])
+
+
+def test_a_crashing_worker_process_fails_its_tasks_and_the_pool_restarts(tmp_path):
+    from sweep_tasks import crashes
+
+    flag = tmp_path / "crash"
+    flag.touch()
+    grid = {"a": list(range(10)), "crash_flag": [str(flag)]}
+    kw = {"store": tmp_path / "store", "executor": "processes", "n_workers": 2,
+          "progress": False}
+    with pytest.warns(RuntimeWarning, match="tasks failed"):
+        res = dyn.sweep(crashes, grid, **kw)
+    failed = {f["params"]["a"] for f in res.failed}
+    assert 2 in failed and len(failed) <= 4  # the crashing task and others then in flight
+    assert all("worker process died" in f["error"] for f in res.failed)
+    assert len(res) + len(res.failed) == 10  # the sweep went on after the crash
+    flag.unlink()
+    again = dyn.sweep(crashes, grid, retry_failed=True, **kw)
+    assert again.complete and again["y"].tolist() == list(range(10))

@@ -137,3 +137,15 @@ def test_interrupted_store_gives_partial_result_then_completes(tmp_path):
     resumed = _run_logged(tmp_path, partial)
     assert resumed.complete and len(_lines(partial)) == 5
     np.testing.assert_array_equal(resumed["y"], full["y"])
+
+
+def test_missing_arrays_file_is_detected_and_its_task_redone(tmp_path):
+    store = tmp_path / "store"
+    full = _run_logged(tmp_path, store)
+    rec = json.loads(_lines(store)[3])
+    (store / rec["arrays"]).unlink()
+    (tmp_path / "calls.log").write_text("")
+    with pytest.warns(dyn.StoreWarning, match="line 4 is damaged.*arrays file .* is missing"):
+        again = _run_logged(tmp_path, store)
+    assert (tmp_path / "calls.log").read_text().split() == ["4"]
+    np.testing.assert_array_equal(again["trace"], full["trace"])
