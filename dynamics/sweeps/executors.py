@@ -169,35 +169,41 @@ def _processes(fn: Callable, tasks: Iterable[Task], n_workers: int) -> Iterator[
     blob = dump_function(fn)
     window = 2 * n_workers
     pending = iter(tasks)
+    unsent: list[Task] = []  # tasks refused by a pool found broken at submission
+    died = "a worker process died while this task was in flight (crash, out of memory or killed)"
     pool = _new_pool(n_workers)
     futures: dict[Any, Task] = {}
     try:
         while True:
+            broken = False
             while len(futures) < window:
-                task = next(pending, None)
+                task = unsent.pop() if unsent else next(pending, None)
                 if task is None:
                     break
-                futures[pool.submit(run_task, blob, task.params, task.seed)] = task
-            if not futures:
-                return
-            done, _ = wait(futures, return_when=FIRST_COMPLETED)
-            broken = False
-            for future in done:
-                task = futures.pop(future)
                 try:
-                    outcome = future.result()
-                except BrokenProcessPool as exc:
+                    futures[pool.submit(run_task, blob, task.params, task.seed)] = task
+                except BrokenProcessPool:
+                    unsent.append(task)  # it never ran: submit it to the next pool
                     broken = True
-                    outcome = _lost(exc, "a worker process died while this task was in "
-                                    "flight (crash, out of memory or killed)")
-                yield task, outcome
-            if broken:  # every other task in flight is lost too: report them, start afresh
+                    break
+            if not futures and not broken:
+                return
+            if not broken:
+                done, _ = wait(futures, return_when=FIRST_COMPLETED)
+                for future in done:
+                    task = futures.pop(future)
+                    try:
+                        outcome = future.result()
+                    except BrokenProcessPool as exc:
+                        broken = True
+                        outcome = _lost(exc, died)
+                    yield task, outcome
+            if broken:  # every task in flight is lost too: report them, start a new pool
                 for future, task in list(futures.items()):
                     try:
                         outcome = future.result()
                     except BrokenProcessPool as exc:
-                        outcome = _lost(exc, "a worker process died while this task was in "
-                                        "flight (crash, out of memory or killed)")
+                        outcome = _lost(exc, died)
                     yield task, outcome
                 futures.clear()
                 pool.shutdown(wait=True)
