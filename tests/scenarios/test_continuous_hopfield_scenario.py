@@ -13,20 +13,20 @@ import dynamics as dyn
 FIGURES = ["asymmetric_contrast.png", "recall_energy_overlap.png", "two_neuron_phase_portrait.png"]
 
 
-@pytest.fixture(scope="module")
-def quick_run(tmp_path_factory):
-    mp = pytest.MonkeyPatch()
-    mp.setenv("DYNAMICS_QUICK", "1")
-    out = tmp_path_factory.mktemp("scenario")
-    try:
-        summary = dyn.run_scenario("continuous_hopfield", out=out, seed=3)
-        again = dyn.run_scenario("continuous_hopfield", out=out / "again", seed=3)
-    finally:
-        mp.undo()
-    return out / "continuous_hopfield", summary, again
+def test_quick_run(tmp_path, monkeypatch):
+    """One test (so that pytest-xdist runs the scenario on one worker only), two runs."""
+    monkeypatch.setenv("DYNAMICS_QUICK", "1")
+    summary = dyn.run_scenario("continuous_hopfield", out=tmp_path, seed=3)
+    again = dyn.run_scenario("continuous_hopfield", out=tmp_path / "again", seed=3)
+    quick_run = (tmp_path / "continuous_hopfield", summary, again)
+    check_figures_and_summary(quick_run)
+    check_two_neuron_fixed_points_and_energy(quick_run)
+    check_recall_converges_to_cued_patterns_with_falling_energy(quick_run)
+    check_asymmetric_contrast_is_flagged(quick_run)
+    check_same_seed_same_summary(quick_run)
 
 
-def test_writes_figures_and_summary(quick_run):
+def check_figures_and_summary(quick_run):
     folder, summary, _ = quick_run
     for name in FIGURES:
         data = (folder / name).read_bytes()
@@ -38,7 +38,7 @@ def test_writes_figures_and_summary(quick_run):
     assert on_disk["recall"]["starts"] == json.loads(json.dumps(summary["recall"]["starts"]))
 
 
-def test_two_neuron_fixed_points_and_energy(quick_run):
+def check_two_neuron_fixed_points_and_energy(quick_run):
     two = quick_run[1]["two_neuron"]
     kinds = sorted(fp["type"] for fp in two["fixed_points"])
     assert kinds == ["saddle", "stable", "stable"]
@@ -62,7 +62,7 @@ def test_two_neuron_fixed_points_and_energy(quick_run):
     assert all(e1 < e0 for e0, e1 in zip(two["energy_start"], two["energy_end"], strict=True))
 
 
-def test_recall_converges_to_cued_patterns_with_falling_energy(quick_run):
+def check_recall_converges_to_cued_patterns_with_falling_energy(quick_run):
     recall = quick_run[1]["recall"]
     assert recall["symmetric_W"] is True
     assert recall["all_converged"] is True
@@ -78,14 +78,14 @@ def test_recall_converges_to_cued_patterns_with_falling_energy(quick_run):
     assert recall["recalled_cue"] == recall["n_cued_starts"]
 
 
-def test_asymmetric_contrast_is_flagged(quick_run):
+def check_asymmetric_contrast_is_flagged(quick_run):
     asym = quick_run[1]["asymmetric"]
     assert asym["symmetric_W"] is False
     assert all(asym["energy_increases"])
     assert min(asym["max_energy_rise"]) > 0
 
 
-def test_same_seed_same_summary(quick_run):
+def check_same_seed_same_summary(quick_run):
     _, first, second = quick_run
     first = {k: v for k, v in first.items() if k not in ("timings_s",)}
     second = {k: v for k, v in second.items() if k not in ("timings_s",)}
