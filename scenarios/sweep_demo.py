@@ -8,8 +8,8 @@ Neumann 1947).
 
 ``task(params, seed)`` computes lambda and the last iterates of the orbit for one r and one
 random initial condition; ``run`` sweeps it with :func:`dynamics.sweep` over a grid of r and
-several seeds, on a local process pool, with the durable store in ``out_dir/sweep`` (running
-the scenario again resumes that store instead of recomputing). The same sweep from the
+several seeds, on a local process pool, with the durable store in ``out_dir/sweep_seed<seed>``
+(running the scenario again resumes that store instead of recomputing). The same sweep from the
 command line::
 
     dynamics sweep sweep_demo --grid r=2.8:4.0:0.005 --grid n_iter=20000 --seeds 3 --out DIR
@@ -80,7 +80,7 @@ def run(out_dir: Path, seed: int) -> dict:
         {"r": cfg["r"], "n_iter": [cfg["n_iter"]]},
         seeds=cfg["seeds"],
         base_seed=seed,
-        store=Path(out_dir) / "sweep",
+        store=Path(out_dir) / f"sweep_seed{seed}",  # a store holds one base seed
         executor=cfg["executor"],
         progress=False,
     )
