@@ -30,6 +30,7 @@ class Cache:
     c0: np.ndarray | None
     reverse: bool
     arrays: dict[str, np.ndarray] = field(default_factory=dict)
+    ws: dict | None = None
 
 
 def n_gates(kind: str) -> int:
@@ -38,6 +39,21 @@ def n_gates(kind: str) -> int:
 
 def _as2d(a: np.ndarray) -> np.ndarray:
     return a.reshape(-1, a.shape[-1])
+
+
+def _buffer(ws: dict | None, name: str, shape: tuple, dtype) -> np.ndarray:
+    """An uninitialised array; reused from the workspace ``ws`` when shape and dtype match.
+
+    Layers pass one workspace per (layer, direction) so that repeated calls on same-shaped
+    batches do not allocate (and page-fault) the caches again; the one-step cells pass None
+    because their tape keeps the caches of many steps alive.
+    """
+    if ws is None:
+        return np.empty(shape, dtype=dtype)
+    arr = ws.get(name)
+    if arr is None or arr.shape != shape or arr.dtype != dtype:
+        arr = ws[name] = np.empty(shape, dtype=dtype)
+    return arr
 
 
 class Engine:
@@ -61,8 +77,8 @@ class Engine:
 
     # ------------------------------------------------------------------ forward
     def forward(self, p: dict[str, np.ndarray], inp: np.ndarray, h0: np.ndarray,
-                c0: np.ndarray | None, reverse: bool):
-        """Run the layer over ``inp`` (T, B, I).
+                c0: np.ndarray | None, reverse: bool, ws: dict | None = None):
+        """Run the layer over ``inp`` (T, B, I); ``ws``: optional workspace (see _buffer).
 
         Returns ``(out (T, B, H), h_n, c_n or None, cache)``.
         """
@@ -72,7 +88,8 @@ class Engine:
         dt = w_hh.dtype
         inp = np.ascontiguousarray(inp)
         h0 = np.ascontiguousarray(h0)
-        proj = np.matmul(_as2d(inp), w_ih.T).reshape(T, B, G)
+        proj = _buffer(ws, "proj", (T, B, G), dt)
+        np.matmul(_as2d(inp), w_ih.T, out=_as2d(proj))
         has_bias = "bias_ih" in p
         if has_bias:
             bias = p["bias_ih"].copy()
@@ -81,9 +98,9 @@ class Engine:
             else:
                 bias += p["bias_hh"]
             proj += bias
-        out = np.empty((T, B, H), dtype=dt)
-        hprev = np.empty((T, B, H), dtype=dt)
-        cache = Cache(inp=inp, h0=h0, c0=None, reverse=reverse)
+        out = _buffer(ws, "out", (T, B, H), dt)
+        hprev = _buffer(ws, "hprev", (T, B, H), dt)
+        cache = Cache(inp=inp, h0=h0, c0=None, reverse=reverse, ws=ws)
         a = cache.arrays
         a["out"] = out
         a["hprev"] = hprev
@@ -106,25 +123,25 @@ class Engine:
             c0 = np.ascontiguousarray(c0)
             cache.c0 = c0
             wci, wcf, wco = self._peepholes(p, H, dt)
-            cprev = np.empty((T, B, H), dtype=dt)
-            cell = np.empty((T, B, H), dtype=dt)
-            tcell = np.empty((T, B, H), dtype=dt)
-            gates = np.empty((T, B, G), dtype=dt)
+            cprev = _buffer(cache.ws, "cprev", (T, B, H), dt)
+            cell = _buffer(cache.ws, "cell", (T, B, H), dt)
+            tcell = _buffer(cache.ws, "tcell", (T, B, H), dt)
+            gates = _buffer(cache.ws, "gates", (T, B, G), dt)
             hn, cn = K.lstm_forward(proj, np.ascontiguousarray(w_hh.T), wci, wcf, wco,
                                     "weight_ci" in p, h0, c0, reverse, out, hprev, cprev, cell,
                                     tcell, gates)
             a.update(cprev=cprev, cell=cell, tcell=tcell, gates=gates)
         else:
-            gates = np.empty((T, B, G), dtype=dt)
+            gates = _buffer(cache.ws, "gates", (T, B, G), dt)
             if self.reset_after:
                 bhn = p["bias_hh"][2 * H:] if has_bias else np.zeros(H, dtype=dt)
-                hn_lin = np.empty((T, B, H), dtype=dt)
+                hn_lin = _buffer(cache.ws, "hn_lin", (T, B, H), dt)
                 hn = K.gru_forward_after(proj, np.ascontiguousarray(w_hh.T),
                                          np.ascontiguousarray(bhn), h0, reverse, out, hprev,
                                          gates, hn_lin)
                 a["hn_lin"] = hn_lin
             else:
-                rh = np.empty((T, B, H), dtype=dt)
+                rh = _buffer(cache.ws, "rh", (T, B, H), dt)
                 hn = K.gru_forward_before(proj, np.ascontiguousarray(w_hh[: 2 * H].T),
                                           np.ascontiguousarray(w_hh[2 * H:].T), h0, reverse,
                                           out, hprev, gates, rh)
@@ -158,7 +175,6 @@ class Engine:
         dt = w_hh.dtype
         dout = np.ascontiguousarray(dout, dtype=dt)
         dh_last = np.ascontiguousarray(dh_last, dtype=dt)
-        dgate = np.empty((T, B, G), dtype=dt)
         grads: dict[str, np.ndarray] = {}
         dc0 = None
         hprev = a["hprev"]
@@ -166,6 +182,7 @@ class Engine:
             dh0, dc0, dgate, dgate_h = self._backward_truncated(
                 p, cache, dout, dh_last, dc_last, truncate)
         else:
+            dgate = _buffer(cache.ws, "dgate", (T, B, G), dt)
             dh0, dc0, dgate_h = self._kernel_backward(p, cache, dout, dh_last, dc_last, dgate)
         dgate2 = _as2d(dgate)
         grads["weight_ih"] = np.matmul(dgate2.T, _as2d(inp))
@@ -204,7 +221,7 @@ class Engine:
             dh0, dc0 = K.lstm_backward(dout, dh_last, dc_last, w_hh, wci, wcf, wco,
                                        a["cprev"], a["tcell"], a["gates"], rev, dgate)
         elif self.reset_after:
-            dgate_h = np.empty_like(dgate)
+            dgate_h = _buffer(cache.ws, "dgate_h", dgate.shape, dt)
             dh0 = K.gru_backward_after(dout, dh_last, w_hh, a["hprev"], a["gates"],
                                        a["hn_lin"], rev, dgate, dgate_h)
         else:
@@ -220,11 +237,11 @@ class Engine:
         G = p["weight_hh"].shape[0]
         dt = p["weight_hh"].dtype
         B, H = dout.shape[1], dout.shape[2]
-        dgate = np.empty((T, B, G), dtype=dt)
+        dgate = _buffer(cache.ws, "dgate", (T, B, G), dt)
         dgate_h = dgate
         gru_after = self.kind == "gru" and self.reset_after
         if gru_after:
-            dgate_h = np.empty_like(dgate)
+            dgate_h = _buffer(cache.ws, "dgate_h_full", (T, B, G), dt)
         starts = list(range(0, T, k))
         dh = dh_last
         dc = dc_last

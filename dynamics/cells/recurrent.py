@@ -90,6 +90,8 @@ class _RecurrentLayer:
                     self._params[name + sfx] = rng.uniform(-bound, bound, size=shape).astype(
                         self.dtype)
         self._tape: dict[str, Any] | None = None
+        # per (layer, direction) reusable cache buffers (see _engine._buffer)
+        self._ws: list[dict] = [{} for _ in range(self.num_layers * self.num_directions)]
         self.grad_initial_state: State | None = None
 
     # ------------------------------------------------------------------ properties
@@ -224,7 +226,7 @@ class _RecurrentLayer:
                 idx = layer * D + d
                 o, h, c, cache = self._engine.forward(
                     self._direction_params(layer, d), inp, h0[idx],
-                    None if c0 is None else c0[idx], reverse=bool(d))
+                    None if c0 is None else c0[idx], reverse=bool(d), ws=self._ws[idx])
                 out[:, :, d * H:(d + 1) * H] = o
                 hn[idx] = h
                 if cn is not None:

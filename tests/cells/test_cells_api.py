@@ -387,3 +387,22 @@ def test_cell_tape_errors():
     assert cell.tape_length == 0
     with pytest.raises(ValueError, match=r"x: expected shape \(B, 2\)"):
         cell.forward(np.zeros(3))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_repeated_calls_do_not_overwrite_earlier_results(kind):
+    rng = np.random.default_rng(10)
+    m = make(kind, 2, 3, num_layers=2, bidirectional=True, seed=0)
+    x1, x2 = rng.standard_normal((2, 6, 4, 2))
+    out1, st1 = m.forward(x1)
+    g1 = m.backward(np.ones_like(out1))
+    keep = (out1.copy(), g1[0].copy(), {k: v.copy() for k, v in g1[1].items()})
+    out2, _ = m.forward(x2)
+    g2 = m.backward(np.ones_like(out2))
+    np.testing.assert_array_equal(out1, keep[0])
+    np.testing.assert_array_equal(g1[0], keep[1])
+    for k, v in g1[1].items():
+        np.testing.assert_array_equal(v, keep[2][k])
+    assert not np.allclose(g2[0], keep[1])
+    fresh = make(kind, 2, 3, num_layers=2, bidirectional=True, seed=0)
+    np.testing.assert_array_equal(fresh.forward(x2)[0], out2)
