@@ -251,13 +251,20 @@ def _dask(
             ) from None
     futures: dict[str, Task] = {}
     try:
-        threads = sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values())
-        window = max(4 * threads, 16)
         pending = iter(tasks)
         completed = distributed.as_completed()
+        window_checked = [-float("inf"), 16]  # last check time, tasks to keep in flight
+
+        def window() -> int:
+            # re-read the cluster size every few seconds: workers may join later
+            # (adaptive or job-queue clusters)
+            if time.monotonic() - window_checked[0] > 5.0:
+                threads = sum(client.nthreads().values())
+                window_checked[:] = [time.monotonic(), max(4 * threads, 16)]
+            return window_checked[1]
 
         def submit_more() -> None:
-            while len(futures) < window:
+            while len(futures) < window():
                 task = next(pending, None)
                 if task is None:
                     return
