@@ -141,6 +141,8 @@ class SweepResult(Sequence):
         """Reduce column ``value`` over the rows sharing the ``by`` columns (default: the
         parameters, i.e. over replicates). Returns columns: the ``by`` names, ``value``
         (``func`` of each group, e.g. the mean over seeds) and ``count``, in first-seen order.
+        For an array-valued column ``func`` is called with ``axis=0`` (element-wise mean of
+        the arrays of a group).
         """
         if by is None:
             by = self.param_names
@@ -151,10 +153,13 @@ class SweepResult(Sequence):
             key = tuple(_hashable(row[name]) for name in by)
             groups.setdefault(key, []).append(i)
         out: dict[str, np.ndarray] = {}
-        for j, name in enumerate(by):
+        for name in by:
             out[name] = _as_column([self.rows[idx[0]][name] for idx in groups.values()])
-            del j
-        out[value] = _as_column([func(values[idx]) for idx in groups.values()])
+        if values.ndim > 1:  # stacked arrays: reduce over the rows of each group only
+            reduced = [func(values[idx], axis=0) for idx in groups.values()]
+        else:
+            reduced = [func(values[idx]) for idx in groups.values()]
+        out[value] = _as_column(reduced)
         out["count"] = np.array([len(idx) for idx in groups.values()])
         return out
 
