@@ -31,6 +31,7 @@ from dynamics.memory.dense import (
     ModernHopfield,
     ModernRecallResult,
 )
+from dynamics.memory.glyphs import glyph_patterns
 from dynamics.memory.hopfield import HopfieldNetwork, RecallResult, overlaps
 from dynamics.memory.rules import hebbian_weights, pseudoinverse_weights, storkey_weights
 
@@ -61,4 +62,5 @@ __all__ = [
     "random_patterns",
     "flip_bits",
     "mceliece_load",
+    "glyph_patterns",
 ]

@@ -17,14 +17,53 @@ from the maintained fields after every sweep as E = -1/2 s.h + theta.s (O(N)).
 Glauber dynamics at temperature T > 0 (Glauber 1963; Amit, Gutfreund & Sompolinsky 1985)
 uses the same sweeps with the stochastic rule P(s_i = +1) = 1 / (1 + exp(-2 (h_i - theta_i)/T)).
 
-Each probe has its own random stream, seeded from ``seeds[p]``, so the result for one probe
-does not depend on which other probes share the batch.
+Each probe has its own random stream (xorshift64*, Vigna 2016; seeded from ``seeds[p]``
+through splitmix64), so the result for one probe does not depend on which other probes share
+the batch, and the shuffles cost a few nanoseconds per neuron.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
+
+_U1 = np.uint64(1)
+
+
+@njit(cache=True, inline="always")
+def seed_state(seed):  # pragma: no cover - compiled
+    """A non-zero 64-bit xorshift state from an integer seed (splitmix64 finaliser)."""
+    z = np.uint64(seed) + np.uint64(0x9E3779B97F4A7C15)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    z = z ^ (z >> np.uint64(31))
+    if z == np.uint64(0):
+        z = _U1
+    return z
+
+
+@njit(cache=True, inline="always")
+def next_random(state):  # pragma: no cover - compiled
+    """xorshift64* (Vigna 2016): advance ``state[0]`` and return 64 random bits."""
+    x = state[0]
+    x ^= x >> np.uint64(12)
+    x ^= x << np.uint64(25)
+    x ^= x >> np.uint64(27)
+    state[0] = x
+    return x * np.uint64(0x2545F4914F6CDD1D)
+
+
+@njit(cache=True, inline="always")
+def random_below(state, bound):  # pragma: no cover - compiled
+    """An integer uniform in [0, bound) (bound < 2^32) by Lemire's multiply-shift."""
+    r = next_random(state) >> np.uint64(32)
+    return np.int64((r * np.uint64(bound)) >> np.uint64(32))
+
+
+@njit(cache=True, inline="always")
+def random_unit(state):  # pragma: no cover - compiled
+    """A float uniform in [0, 1) from the top 53 bits."""
+    return np.float64(next_random(state) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
 
 
 @njit(cache=True)
@@ -66,8 +105,9 @@ def async_recall(
     record = history.shape[0] > 0
     count = visits.shape[0] > 0
     perm = np.empty(n, dtype=np.int64)
+    rng = np.empty(1, dtype=np.uint64)
     for p in range(n_probes):
-        np.random.seed(seeds[p])
+        rng[0] = seed_state(seeds[p])
         s = states[p]
         h = fields[p]
         for i in range(n):
@@ -79,7 +119,7 @@ def async_recall(
         converged[p] = False
         for sweep in range(1, max_sweeps + 1):
             for i in range(n - 1, 0, -1):
-                j = np.random.randint(0, i + 1)
+                j = random_below(rng, i + 1)
                 tmp = perm[i]
                 perm[i] = perm[j]
                 perm[j] = tmp
@@ -98,7 +138,7 @@ def async_recall(
                         prob = 0.0
                     else:
                         prob = 1.0 / (1.0 + np.exp(-x))
-                    new = 1.0 if np.random.random() < prob else -1.0
+                    new = 1.0 if random_unit(rng) < prob else -1.0
                 elif u > tie_tol:
                     new = 1.0
                 elif u < -tie_tol:
@@ -125,3 +165,21 @@ def async_recall(
                     break
             else:
                 converged[p] = False
+
+
+@njit(cache=True)
+def add_changed_rows(h, d, w):  # pragma: no cover - compiled
+    """h[r] += sum_j d[r, j] W[j, :] over the nonzero d[r, j] only (W symmetric).
+
+    The synchronous update's fields after a sweep in which few neurons changed: O(N) per
+    changed neuron instead of a full O(N^2) product per probe.
+    """
+    rows, n = d.shape
+    for r in range(rows):
+        hr = h[r]
+        for j in range(n):
+            dj = d[r, j]
+            if dj != 0.0:
+                wj = w[j]
+                for k in range(n):
+                    hr[k] += dj * wj[k]
