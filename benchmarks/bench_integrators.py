@@ -5,8 +5,9 @@ Cases (each checks that both solvers end at the same state):
 1. N = 100 random symmetric Hopfield network, t in (0, 50): our dopri5 vs
    ``scipy.integrate.solve_ivp(method="RK45")`` at the same rtol/atol (1e-6 / 1e-9), with the
    vector field written as vectorised numpy (``(-u + W @ tanh(u)) / tau``). Target >= 10x.
-2. N = 2000: our dopri5 vs the "BLAS floor" = nfev x the time of one ``W @ v`` (numpy, timed in
-   this run). Output at 5 times only, so saving costs nothing. Target <= 1.3x the floor.
+2. N = 2000: our dopri5 vs the "BLAS floor" = nfev x the time of one ``W @ v``, measured
+   directly as nfev back-to-back numpy ``W @ v`` in this run. Output at 5 times only, so
+   saving costs nothing. Target <= 1.3x the floor.
 3. Ensemble of 256 trajectories of N = 100 (one matrix-matrix product per stage) vs looping
    solve_ivp over the initial conditions; the scipy loop is timed over a subset of 16
    trajectories and compared per trajectory. Target >= 50x.
@@ -17,10 +18,11 @@ Cases (each checks that both solvers end at the same state):
    relative 1e-3.)
 
 Compilation is excluded (every solver is called once before timing); each time is the median
-of several repeats. BLAS runs single-threaded by default (``--blas-threads`` to change it;
-it must be set before numpy loads, so it is read from the command line first): on a machine
-whose cores are shared with other jobs a multi-threaded OpenBLAS spins on busy cores and a
-small matrix product can get 10-50x slower, for us and for scipy alike.
+of several repeats, ours and the baseline called in turn in every repeat. BLAS runs
+single-threaded by default (``--blas-threads`` to change it; it must be set before numpy
+loads, so it is read from the command line first): on a machine whose cores are shared with
+other jobs a multi-threaded OpenBLAS spins on busy cores and a small matrix product can get
+10-50x slower, for us and for scipy alike.
 
 Usage: ``python benchmarks/bench_integrators.py [--repeats K] [--blas-threads T]``.
 """
@@ -69,14 +71,20 @@ def cpu_model() -> str:
     return platform.processor() or "unknown CPU"
 
 
-def median_time(fn, repeats: int) -> tuple[float, object]:
-    """Median wall time of ``fn()`` over ``repeats`` calls (after the caller's warm-up)."""
-    times, result = [], None
+def interleaved(fns: list, repeats: int) -> tuple[list[float], list[object]]:
+    """Median wall time of each ``fn()``, the functions called in turn in every repeat.
+
+    Interleaving makes a load spike from other jobs on the shared cores hit ours and the
+    baseline alike, instead of whichever happened to run at that moment.
+    """
+    times: list[list[float]] = [[] for _ in fns]
+    results: list[object] = [None] * len(fns)
     for _ in range(repeats):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
+        for k, fn in enumerate(fns):
+            start = time.perf_counter()
+            results[k] = fn()
+            times[k].append(time.perf_counter() - start)
+    return [statistics.median(t) for t in times], results
 
 
 def hopfield_numpy_rhs(model):
@@ -97,8 +105,7 @@ def case_single(n: int, repeats: int) -> dict:
     scipy = lambda: solve_ivp(rhs, (0.0, T_END), y0, method="RK45", rtol=RTOL, atol=ATOL)  # noqa: E731
     ours()
     scipy()
-    t_ours, sol = median_time(ours, repeats)
-    t_scipy, ref = median_time(scipy, max(3, repeats // 2))
+    (t_ours, t_scipy), (sol, ref) = interleaved([ours, scipy], repeats)
     diff = float(np.max(np.abs(sol.y[:, -1] - ref.y[:, -1])))
     return {"case": f"N={n} single trajectory, dopri5 vs solve_ivp RK45",
             "ours": t_ours, "baseline": t_scipy, "ratio": t_scipy / t_ours, "target": ">= 10x",
@@ -112,22 +119,20 @@ def case_blas_floor(n: int, repeats: int) -> dict:
     t_end = 20.0
     t_eval = np.linspace(0.0, t_end, 5)
     ours = lambda: dyn.solve(model, (0.0, t_end), y0, rtol=RTOL, atol=ATOL, t_eval=t_eval)  # noqa: E731
-    ours()
-    t_ours, sol = median_time(ours, repeats)
+    sol = ours()
     w = np.ascontiguousarray(model.W)
     v = np.tanh(y0)
     out = np.empty(n)
-    for _ in range(20):
-        np.dot(w, v, out)
-    reps = 400
-    matvec = []
-    for _ in range(5):
-        start = time.perf_counter()
-        for _ in range(reps):
+    nfev = sol.nfev
+
+    def blas_floor():
+        # exactly the matrix-vector products the solve needs, nothing else
+        for _ in range(nfev):
             np.dot(w, v, out)
-        matvec.append((time.perf_counter() - start) / reps)
-    t_matvec = statistics.median(matvec)
-    floor = sol.nfev * t_matvec
+
+    blas_floor()
+    (t_ours, floor), (sol, _) = interleaved([ours, blas_floor], repeats)
+    t_matvec = floor / nfev
     # reference end state from scipy (untimed)
     ref = solve_ivp(hopfield_numpy_rhs(model), (0.0, t_end), y0, method="RK45", rtol=RTOL,
                     atol=ATOL, t_eval=t_eval)
@@ -135,7 +140,8 @@ def case_blas_floor(n: int, repeats: int) -> dict:
     return {"case": f"N={n} single trajectory vs BLAS floor (nfev x one W @ v)",
             "ours": t_ours, "baseline": floor, "ratio": t_ours / floor, "target": "<= 1.3x floor",
             "ok": t_ours / floor <= 1.3, "diff": diff, "diff_ok": diff < 1e-4,
-            "detail": f"nfev {sol.nfev}, one W @ v {t_matvec * 1e6:.0f} us",
+            "detail": f"nfev {sol.nfev}; floor = {nfev} numpy W @ v timed back to back, one"
+                      f" = {t_matvec * 1e6:.0f} us",
             "ratio_label": "ours/floor"}
 
 
@@ -153,21 +159,21 @@ def case_ensemble(n: int, n_traj: int, n_scipy: int, repeats: int) -> dict:
 
     ours()
     scipy_loop()
-    t_ours, ens = median_time(ours, repeats)
-    t_scipy, refs = median_time(scipy_loop, max(2, repeats // 3))
+    (t_ours, t_scipy), (ens, refs) = interleaved([ours, scipy_loop], repeats)
     per_ours, per_scipy = t_ours / n_traj, t_scipy / n_scipy
     diff = max(float(np.max(np.abs(ens.y[k, :, -1] - refs[k].y[:, -1]))) for k in range(n_scipy))
-    # arithmetic floor: mean nfev x (one (m, n) x (n, n) product + tanh of (m, n)) / m, numpy
+    # arithmetic floor: mean nfev x (one (m, n) x (n, n) product + tanh of (m, n)), in numpy
     w_t = np.ascontiguousarray(model.W.T)
     out, v = np.empty_like(Y0), np.empty_like(Y0)
-    floor_times = []
-    for _ in range(7):
-        start = time.perf_counter()
-        for _ in range(20):
+    n_batched = int(round(float(np.mean(ens.nfev))))
+
+    def arithmetic_floor():
+        for _ in range(n_batched):
             np.tanh(Y0, v)
             np.dot(v, w_t, out)
-        floor_times.append((time.perf_counter() - start) / 20)
-    floor = float(np.mean(ens.nfev)) * statistics.median(floor_times) / n_traj
+
+    (_, floor_total), _ = interleaved([ours, arithmetic_floor], max(3, repeats // 2))
+    floor = floor_total / n_traj
     return {"case": f"ensemble {n_traj} x N={n}, per trajectory vs looping solve_ivp RK45",
             "ours": per_ours, "baseline": per_scipy, "ratio": per_scipy / per_ours,
             "target": ">= 50x", "ok": per_scipy / per_ours >= 50, "diff": diff,
@@ -197,13 +203,12 @@ def case_lorenz(repeats: int) -> list[dict]:
     t_end, rtol, atol = 10.0, 1e-8, 1e-10
     ours = lambda: dyn.solve(model, (0.0, t_end), y0, rtol=rtol, atol=atol)  # noqa: E731
     ours()
-    t_ours, sol = median_time(ours, max(repeats, 20))
     rows = []
     for method in ("RK45", "DOP853"):
         scipy = lambda m=method: solve_ivp(lorenz_python, (0.0, t_end), y0, method=m,  # noqa: E731
                                            rtol=rtol, atol=atol)
         scipy()
-        t_scipy, ref = median_time(scipy, max(3, repeats // 2))
+        (t_ours, t_scipy), (sol, ref) = interleaved([ours, scipy], repeats)
         scale = float(np.max(np.abs(ref.y[:, -1])))
         diff = float(np.max(np.abs(sol.y[:, -1] - ref.y[:, -1]))) / scale
         rows.append({"case": f"Lorenz UserModel rtol=1e-8, dopri5 vs solve_ivp {method}",
@@ -223,8 +228,8 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores, {cpu_model()}; numpy {np.__version__}, "
           f"numba {numba.__version__}, python {platform.python_version()}, "
           f"BLAS threads {os.environ['OPENBLAS_NUM_THREADS']}")
-    print(f"tolerances rtol={RTOL:g}, atol={ATOL:g} (Lorenz: 1e-8 / 1e-10); median of "
-          f"{args.repeats} repeats after a warm-up call; cores shared with other jobs")
+    print(f"tolerances rtol={RTOL:g}, atol={ATOL:g} (Lorenz: 1e-8 / 1e-10); medians of up to "
+          f"{args.repeats} repeats after a warm-up call, ours and the baseline interleaved")
     rows = [case_single(100, args.repeats), case_blas_floor(2000, max(3, args.repeats // 2)),
             case_ensemble(100, 256, 16, max(3, args.repeats // 2)), *case_lorenz(args.repeats)]
     header = (f"{'case':<66} {'ours [s]':>10} {'baseline [s]':>13} {'ratio':>20} "
