@@ -52,3 +52,10 @@ def crashes(params: dict, seed) -> dict:
         os._exit(3)
     time.sleep(0.05)
     return {"y": params["a"]}
+
+
+def interrupted_at_3(params: dict, seed) -> dict:
+    """Raises KeyboardInterrupt (as Ctrl-C would) at a = 3 while params["flag"] exists."""
+    if params["a"] == 3 and os.path.exists(params["flag"]):
+        raise KeyboardInterrupt
+    return {"y": params["a"]}

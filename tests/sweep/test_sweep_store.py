@@ -149,3 +149,17 @@ def test_missing_arrays_file_is_detected_and_its_task_redone(tmp_path):
         again = _run_logged(tmp_path, store)
     assert (tmp_path / "calls.log").read_text().split() == ["4"]
     np.testing.assert_array_equal(again["trace"], full["trace"])
+
+
+def test_ctrl_c_keeps_finished_tasks_and_releases_the_store(tmp_path):
+    from sweep_tasks import interrupted_at_3
+
+    flag = tmp_path / "flag"
+    flag.touch()
+    grid = {"a": [1, 2, 3, 4], "flag": [str(flag)]}
+    with pytest.raises(KeyboardInterrupt):
+        dyn.sweep(interrupted_at_3, grid, store=tmp_path / "s", progress=False)
+    assert len(_lines(tmp_path / "s")) == 2  # a = 1, 2 are durable; a = 3 was not recorded
+    flag.unlink()
+    res = dyn.sweep(interrupted_at_3, grid, store=tmp_path / "s", progress=False)
+    assert res["y"].tolist() == [1, 2, 3, 4] and len(_lines(tmp_path / "s")) == 4
