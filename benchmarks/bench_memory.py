@@ -15,14 +15,21 @@ Run: ``.venv/bin/python benchmarks/bench_memory.py [--quick] [--skip-capacity]``
 
 from __future__ import annotations
 
-import argparse
 import os
-import tempfile
-import time
 
-import numpy as np
+# One BLAS thread per process, set before numpy loads: both sides of every comparison run on
+# one core, and the capacity sweep's worker processes (forked from this one) do not
+# oversubscribe the cores with BLAS threads. Override by exporting the variables.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
-import dynamics as dyn
+import argparse  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+import dynamics as dyn  # noqa: E402
 
 
 def numpy_async_recall(w, probe, rng, max_sweeps=100):
@@ -133,7 +140,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     cores = os.cpu_count() or 1
     print(f"machine: {cores} cores; load average {os.getloadavg()[0]:.1f} at start "
-          "(other processes share the cores)")
+          f"(other processes share the cores); BLAS threads per process: "
+          f"{os.environ['OPENBLAS_NUM_THREADS']}")
     n = 200 if args.quick else 1000
     rows = []
 

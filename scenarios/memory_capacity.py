@@ -177,10 +177,11 @@ def run(out_dir: Path, seed: int) -> dict:
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
     alphas = [m["alpha"] for m in mixtures]
     axes[0].plot(alphas, [m["fraction_stable_mixtures"] for m in mixtures], marker="o")
-    axes[0].axvline(0.03, color="k", ls="--", lw=1, label="3-mixtures unstable beyond ~0.03 "
-                    "(AGS 1985)")
+    axes[0].axvline(0.03, color="k", ls="--", lw=1, label="alpha = 0.03: limit of stability of "
+                    "3-mixtures, N -> inf (AGS 1985)")
     axes[0].set_xlabel("load alpha")
     axes[0].set_ylabel("fraction of 3-mixtures that are stable")
+    axes[0].set_ylim(-0.05, 1.05)
     axes[0].legend(fontsize=8)
     kinds = ("pattern", "reversed", "mixture3", "other")
     bottom = np.zeros(len(mixtures))

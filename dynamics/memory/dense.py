@@ -42,6 +42,7 @@ from dynamics.memory._checks import (
     check_positive_int,
     check_real,
 )
+from dynamics.memory._kernels import random_below, seed_state
 
 __all__ = ["DenseAssociativeMemory", "DenseRecallResult", "ModernHopfield", "ModernRecallResult"]
 
@@ -60,9 +61,10 @@ def _dense_async(xi, states, overlaps, max_sweeps, seeds, kind, degree, energy, 
     n_probes, n = states.shape
     p_count = xi.shape[0]
     perm = np.empty(n, dtype=np.int64)
+    rng = np.empty(1, dtype=np.uint64)
     inv_n = 1.0 / n
     for p in range(n_probes):
-        np.random.seed(seeds[p])
+        rng[0] = seed_state(seeds[p])
         s = states[p]
         a = overlaps[p]
         for i in range(n):
@@ -72,7 +74,7 @@ def _dense_async(xi, states, overlaps, max_sweeps, seeds, kind, degree, energy, 
         converged[p] = False
         for sweep in range(1, max_sweeps + 1):
             for i in range(n - 1, 0, -1):
-                j = np.random.randint(0, i + 1)
+                j = random_below(rng, i + 1)
                 tmp = perm[i]
                 perm[i] = perm[j]
                 perm[j] = tmp
