@@ -222,7 +222,12 @@ def solve(
     energy_tol = _positive(energy_tol, "energy_tol")
     evs = _events(events)
     n_events = len(evs)
-    ev_kernels = tuple(ev.kernel for ev in evs) if evs else (never_event,)
+    # pad the event tuple to a power of two (at least 2) so that few engine variants are
+    # compiled: 0, 1 or 2 events share one, 3-4 another, ...
+    slots = 2
+    while slots < n_events:
+        slots *= 2
+    ev_kernels = tuple(ev.kernel for ev in evs) + (never_event,) * (slots - n_events)
     terminal = np.array([ev.terminal for ev in evs] or [False], dtype=np.bool_)
     direction = np.array([ev.direction for ev in evs] or [0.0], dtype=np.float64)
     has_energy = model.energy_kernel is not None
