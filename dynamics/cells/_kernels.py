@@ -27,6 +27,8 @@ import math
 
 import numba
 import numpy as np
+from numba import types
+from numba.extending import overload
 
 _jit = numba.njit(cache=True, nogil=True)
 _inline = numba.njit(cache=True, inline="always")
@@ -66,7 +68,7 @@ def _exp_reduced(v):
 
 
 @_jit
-def sigmoid_pass(x, out, kbits):
+def _sigmoid_pass64(x, out, kbits):
     """out[i] = 1 / (1 + exp(-x[i])) for 1-D contiguous arrays (``out`` must not alias
     ``x``); ``kbits`` is an int64 scratch array of the same length.
 
@@ -86,8 +88,8 @@ def sigmoid_pass(x, out, kbits):
 
 
 @_jit
-def tanh_pass(x, out, kbits):
-    """out[i] = tanh(x[i]) = sign(x) (1 - e) / (1 + e), e = exp(-2|x|); see sigmoid_pass."""
+def _tanh_pass64(x, out, kbits):
+    """out[i] = tanh(x[i]) = sign(x) (1 - e) / (1 + e), e = exp(-2|x|); see _sigmoid_pass64."""
     n = x.size
     for i in range(n):
         p, k = _exp_reduced(-2.0 * abs(x[i]))
@@ -98,6 +100,97 @@ def tanh_pass(x, out, kbits):
         e = out[i] * scale[i]
         t = (1.0 - e) / (1.0 + e)
         out[i] = t if x[i] >= 0.0 else -t
+
+
+# float32: the same in single precision (16 SIMD lanes instead of 8): Cody-Waite split of ln 2
+# for float32 and the degree-7 Taylor polynomial (truncation error < 6e-9 relative).
+_F = np.float32
+_F_LOG2E = _F(_LOG2E)
+_F_LN2_HI = _F(0.693359375)
+_F_LN2_LO = _F(-2.12194440e-4)
+_F_LOW = _F(-87.0)
+_F_HALF = _F(0.5)
+_F_ONE = _F(1.0)
+_F_TWO = _F(2.0)
+_F_ZERO = _F(0.0)
+_F_C7 = _F(1.0 / 5040.0)
+_F_C6 = _F(1.0 / 720.0)
+_F_C5 = _F(1.0 / 120.0)
+_F_C4 = _F(1.0 / 24.0)
+_F_C3 = _F(1.0 / 6.0)
+_F_127 = np.int32(127)
+_F_23 = np.int32(23)
+
+
+@_inline
+def _exp_reduced32(v):
+    v = max(v, _F_LOW)
+    k = np.floor(v * _F_LOG2E + _F_HALF)
+    r = (v - k * _F_LN2_HI) - k * _F_LN2_LO
+    p = _F_C7
+    p = p * r + _F_C6
+    p = p * r + _F_C5
+    p = p * r + _F_C4
+    p = p * r + _F_C3
+    p = p * r + _F_HALF
+    p = p * r + _F_ONE
+    p = p * r + _F_ONE
+    return p, k
+
+
+@_jit
+def _sigmoid_pass32(x, out, kbits):
+    n = x.size
+    kb = kbits.view(np.int32)
+    for i in range(n):
+        p, k = _exp_reduced32(-abs(x[i]))
+        out[i] = p
+        kb[i] = (np.int32(k) + _F_127) << _F_23
+    scale = kb.view(np.float32)
+    for i in range(n):
+        e = out[i] * scale[i]
+        s = _F_ONE / (_F_ONE + e)
+        out[i] = s if x[i] >= _F_ZERO else e * s
+
+
+@_jit
+def _tanh_pass32(x, out, kbits):
+    n = x.size
+    kb = kbits.view(np.int32)
+    for i in range(n):
+        p, k = _exp_reduced32(-_F_TWO * abs(x[i]))
+        out[i] = p
+        kb[i] = (np.int32(k) + _F_127) << _F_23
+    scale = kb.view(np.float32)
+    for i in range(n):
+        e = out[i] * scale[i]
+        t = (_F_ONE - e) / (_F_ONE + e)
+        out[i] = t if x[i] >= _F_ZERO else -t
+
+
+def sigmoid_pass(x, out, kbits):  # pragma: no cover - replaced by the overload in jit code
+    """out = sigmoid(x) on 1-D contiguous arrays, in the arrays' precision (compiled code
+    only; kbits: int64 scratch of the same length)."""
+    raise NotImplementedError("sigmoid_pass is callable from numba-compiled code only")
+
+
+def tanh_pass(x, out, kbits):  # pragma: no cover - replaced by the overload in jit code
+    """out = tanh(x) on 1-D contiguous arrays (compiled code only)."""
+    raise NotImplementedError("tanh_pass is callable from numba-compiled code only")
+
+
+@overload(sigmoid_pass)
+def _sigmoid_pass_impl(x, out, kbits):
+    if x.dtype == types.float32:
+        return lambda x, out, kbits: _sigmoid_pass32(x, out, kbits)
+    return lambda x, out, kbits: _sigmoid_pass64(x, out, kbits)
+
+
+@overload(tanh_pass)
+def _tanh_pass_impl(x, out, kbits):
+    if x.dtype == types.float32:
+        return lambda x, out, kbits: _tanh_pass32(x, out, kbits)
+    return lambda x, out, kbits: _tanh_pass64(x, out, kbits)
 
 
 # --------------------------------------------------------------------------- Elman RNN
