@@ -115,14 +115,38 @@ def numpy_gru(p, x, R):
 
 
 # ----------------------------------------------------------------------------- timing
-def best_time(fn, repeats):
-    fn()  # warm-up (compilation, allocator)
-    times = []
+def interleaved_min(fns: dict, repeats: int) -> dict:
+    """Minimum wall time of each function, the candidates run in turn (round robin) so that
+    a change of machine load affects all of them alike."""
+    for fn in fns.values():
+        fn()  # warm-up: compilation, allocator, thread pools
+    best = {k: np.inf for k in fns}
     for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times))
+        for k, fn in fns.items():
+            time.sleep(0.05)  # let other thread pools (OpenMP spin-waits) go idle first
+            t0 = time.perf_counter()
+            fn()
+            best[k] = min(best[k], time.perf_counter() - t0)
+    return best
+
+
+def torch_runner(kind, H, dtype, x, R, threads):
+    tdt = torch.float32 if dtype == np.float32 else torch.float64
+    tm = getattr(torch.nn, kind)(INPUT, H).to(tdt)
+    tx = torch.tensor(x, requires_grad=True)
+    tR = torch.tensor(R)
+
+    def run():
+        prev = torch.get_num_threads()
+        torch.set_num_threads(threads)
+        for prm in tm.parameters():
+            prm.grad = None
+        tx.grad = None
+        out, _ = tm(tx)
+        out.backward(tR)
+        torch.set_num_threads(prev)
+
+    return run
 
 
 def bench_case(kind, H, dtype, repeats):
@@ -135,11 +159,8 @@ def bench_case(kind, H, dtype, repeats):
         model.forward(x)
         return model.backward(R)
 
-    row = {"kind": kind, "H": H, "dtype": np.dtype(dtype).name}
-    row["ours"] = best_time(ours, repeats)
     ref = numpy_lstm if kind == "LSTM" else numpy_gru
     params = model.parameters()
-    row["numpy"] = best_time(lambda: ref(params, x, R), max(3, repeats // 3))
     # correctness of the comparison: same gradients as the reference
     g_ref, dx_ref = ref(params, x, R)
     dx, g = ours()
@@ -147,48 +168,48 @@ def bench_case(kind, H, dtype, repeats):
     assert np.allclose(dx, dx_ref, atol=tol), "input gradient differs from numpy reference"
     for k in g_ref:
         assert np.allclose(g[k], g_ref[k], atol=tol * 10, rtol=1e-3), k
+    fns = {"ours": ours, "numpy": lambda: ref(params, x, R)}
     if torch is not None:
-        tdt = torch.float32 if dtype == np.float32 else torch.float64
-        tm = getattr(torch.nn, kind)(INPUT, H).to(tdt)
-        tx = torch.tensor(x, requires_grad=True)
-        tR = torch.tensor(R)
-
-        def torch_run():
-            for prm in tm.parameters():
-                prm.grad = None
-            tx.grad = None
-            out, _ = tm(tx)
-            out.backward(tR)
-
-        row["torch"] = best_time(torch_run, repeats)
+        ncores = os.cpu_count() or 1
+        fns["torch"] = torch_runner(kind, H, dtype, x, R, ncores)
+        if ncores > 1:
+            fns["torch_1t"] = torch_runner(kind, H, dtype, x, R, 1)
+    row = {"kind": kind, "H": H, "dtype": np.dtype(dtype).name}
+    row.update(interleaved_min(fns, repeats))
     return row
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--repeats", type=int, default=10)
     args = parser.parse_args()
     rows = [bench_case(kind, H, dt, args.repeats)
             for kind in KINDS for H in HIDDEN for dt in DTYPES]
     cores = os.cpu_count()
     print(f"dynamics cells benchmark: forward+backward, T={T}, B={B}, input={INPUT}; "
-          f"{cores} cores; median of {args.repeats} runs")
+          f"{cores} cores; best of {args.repeats} interleaved runs; "
+          f"dynamics BLAS threads = {dyn.get_blas_threads()}")
+    if os.getloadavg()[0] > (cores or 1):
+        print(f"note: machine busy (load average {os.getloadavg()[0]:.1f} on {cores} cores)")
     if torch is not None:
-        print(f"torch {torch.__version__} (threads={torch.get_num_threads()})")
+        print(f"torch {torch.__version__}: 'torch' = {cores} threads, 'torch 1t' = 1 thread; "
+              "ours/torch uses the faster of the two")
     else:
         print("torch not importable: comparing with the plain-numpy reference only")
-    head = f"{'layer':5} {'H':>4} {'dtype':8} {'ours ms':>9} {'numpy ms':>9} {'ours/numpy':>10}"
+    head = f"{'layer':5} {'H':>4} {'dtype':8} {'ours ms':>8} {'numpy ms':>9} {'ours/numpy':>10}"
     if torch is not None:
-        head += f" {'torch ms':>9} {'ours/torch':>10} {'target':>7}"
+        head += f" {'torch ms':>9} {'torch 1t':>9} {'ours/torch':>10} {'target':>7}"
     print(head)
     print("-" * len(head))
     for r in rows:
-        line = (f"{r['kind']:5} {r['H']:>4} {r['dtype']:8} {1e3 * r['ours']:9.2f} "
+        line = (f"{r['kind']:5} {r['H']:>4} {r['dtype']:8} {1e3 * r['ours']:8.2f} "
                 f"{1e3 * r['numpy']:9.2f} {r['ours'] / r['numpy']:10.2f}")
         if torch is not None:
+            t1 = r.get("torch_1t", np.inf)
+            best = min(r["torch"], t1)
             target = 1.0 if r["dtype"] == "float64" else 1.5
-            ratio = r["ours"] / r["torch"]
-            line += (f" {1e3 * r['torch']:9.2f} {ratio:10.2f} "
+            ratio = r["ours"] / best
+            line += (f" {1e3 * r['torch']:9.2f} {1e3 * t1:9.2f} {ratio:10.2f} "
                      f"{'ok' if ratio <= target else 'MISS':>7}")
         print(line)
 

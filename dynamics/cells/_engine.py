@@ -104,7 +104,6 @@ class Engine:
         a = cache.arrays
         a["out"] = out
         a["hprev"] = hprev
-        cn = None
         hn, cn = self._kernel_forward(p, proj, h0, c0, reverse, cache, out, hprev)
         return out, hn, cn, cache
 
@@ -195,7 +194,8 @@ class Engine:
             grads["weight_hh"] = np.matmul(_as2d(dgate_h).T, _as2d(hprev))
         if "bias_ih" in p:
             grads["bias_ih"] = dgate2.sum(axis=0)
-            grads["bias_hh"] = _as2d(dgate_h).sum(axis=0)
+            grads["bias_hh"] = (grads["bias_ih"].copy() if dgate_h is dgate
+                                else _as2d(dgate_h).sum(axis=0))
         if self.kind == "lstm" and "weight_ci" in p:
             grads["weight_ci"] = np.einsum("tbj,tbj->j", dgate[..., :H], a["cprev"])
             grads["weight_cf"] = np.einsum("tbj,tbj->j", dgate[..., H: 2 * H], a["cprev"])
