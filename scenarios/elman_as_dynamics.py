@@ -8,7 +8,8 @@ with a ``dyn.Linear`` readout is trained on it with ``dyn.Adam`` (MSE at every s
 Analysis: with no input (x = 0) the trained network is the autonomous discrete-time map
 F(h) = tanh(W_hh h + b), b = b_ih + b_hh. Its fixed points h* = F(h*) are found by Newton's
 method on G(h) = F(h) - h, with the analytic Jacobian
-dF/dh = diag(1 - F(h)^2) W_hh, started from many hidden states visited during the task, with a
+dF/dh = diag(1 - F(h)^2) W_hh, started from many hidden states visited during the task and then
+from points on the segments between the stable fixed points found (where saddles sit), with a
 backtracking line search on ||G||. A fixed point is stable when every eigenvalue of
 dF/dh(h*) has modulus < 1; the number of eigenvalues outside the unit circle is its number of
 unstable directions (1 for the saddles that separate two memories). Where the trained network
@@ -168,6 +169,14 @@ def run(out_dir: Path, seed: int) -> dict:
     starts = states[pick] + rng.normal(scale=0.05, size=(pick.size, H))
     t0 = time.perf_counter()
     points = find_fixed_points(starts, w_hh, b)
+    # Saddles sit between the memories, where driven trajectories pass only briefly: start
+    # Newton again on the segments between every pair of stable fixed points found so far.
+    stable_h = [p["h"] for p in points if p["stable"]]
+    between = [(1 - a) * u + a * v for u, v in itertools.combinations(stable_h, 2)
+               for a in (0.35, 0.5, 0.65)]
+    if between:
+        between = np.array(between) + rng.normal(scale=0.01, size=(len(between), H))
+        points = find_fixed_points(np.vstack([[p["h"] for p in points], between]), w_hh, b)
     search_seconds = time.perf_counter() - t0
 
     w_out = readout.parameters()["weight"]
@@ -179,7 +188,9 @@ def run(out_dir: Path, seed: int) -> dict:
     all_patterns = set(itertools.product((-1, 1), repeat=N_BITS))
 
     # free runs (x = 0) from states visited during the task: where do they settle?
-    free_starts = states[rng.choice(states.shape[0], size=24, replace=False)]
+    # (from midpoints of random pairs of visited states, i.e. between memories)
+    pairs = rng.choice(states.shape[0], size=(24, 2), replace=False)
+    free_starts = 0.5 * (states[pairs[:, 0]] + states[pairs[:, 1]])
     free = [free_starts]
     for _ in range(200):
         free.append(autonomous_map(free[-1], w_hh, b))
@@ -266,6 +277,10 @@ def run(out_dir: Path, seed: int) -> dict:
         "n_fixed_points": len(points),
         "n_stable": len(stable),
         "n_saddles_one_unstable_direction": sum(p["n_unstable"] == 1 for p in points),
+        "unstable_directions_histogram": {
+            str(k): sum(p["n_unstable"] == k for p in points)
+            for k in sorted({p["n_unstable"] for p in points})
+        },
         "stable_readout_sign_patterns": sorted(stable_patterns),
         "all_8_memories_are_stable_fixed_points": stable_patterns == all_patterns,
         "fixed_point_search_seconds": search_seconds,
