@@ -72,7 +72,8 @@ def test_adding_problem_data():
 def test_rnn_gradients_quick(tmp_path, monkeypatch):
     _, on_disk, _ = _run("rnn_gradients", tmp_path, monkeypatch)
     grads = on_disk["hidden_gradients"]
-    assert set(grads) == {"RNN rho=0.5", "RNN rho=1", "RNN rho=1.5", "LSTM", "GRU"}
+    assert set(grads) == {"RNN rho=0.5", "RNN rho=1", "RNN rho=1.5", "LSTM", "GRU",
+                          "LSTM trained", "GRU trained"}
     for entry in grads.values():
         assert entry["norm_dL_dh_T"] == pytest.approx(1.0)
         assert _finite(entry["ratio_h0_over_hT"], entry["per_step_factor"])
@@ -81,7 +82,9 @@ def test_rnn_gradients_quick(tmp_path, monkeypatch):
     # a larger recurrent spectral radius lets the gradient travel further back
     ratios = [grads[f"RNN rho={r}"]["ratio_h0_over_hT"] for r in ("0.5", "1", "1.5")]
     assert ratios[0] < ratios[1] < ratios[2]
-    assert "norm_dL_dc_0" in grads["LSTM"]
+    assert "norm_dL_dc_0" in grads["LSTM"] and "norm_dL_dc_0" in grads["LSTM trained"]
+    for kind in ("LSTM", "GRU"):
+        assert _finite(grads[f"{kind} trained"]["trained_adding_test_mse"])
     clip = on_disk["clipping"]
     assert set(clip) == {"none", "norm", "value"}
     for r in clip.values():
