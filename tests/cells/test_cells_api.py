@@ -406,3 +406,23 @@ def test_repeated_calls_do_not_overwrite_earlier_results(kind):
     assert not np.allclose(g2[0], keep[1])
     fresh = make(kind, 2, 3, num_layers=2, bidirectional=True, seed=0)
     np.testing.assert_array_equal(fresh.forward(x2)[0], out2)
+
+
+def test_blas_thread_setting_does_not_change_results():
+    rng = np.random.default_rng(11)
+    m = dyn.LSTM(3, 8, seed=0)
+    x = rng.standard_normal((7, 5, 3))
+    out1, _ = m.forward(x)
+    g1 = m.backward(np.ones_like(out1))[1]
+    assert dyn.get_blas_threads() == 1
+    try:
+        dyn.set_blas_threads(2)
+        out2, _ = m.forward(x)
+        g2 = m.backward(np.ones_like(out2))[1]
+    finally:
+        dyn.set_blas_threads(1)
+    np.testing.assert_allclose(out2, out1, atol=1e-14)
+    for k in g1:
+        np.testing.assert_allclose(g2[k], g1[k], atol=1e-12)
+    with pytest.raises(ValueError, match="n: expected a positive integer"):
+        dyn.set_blas_threads(0)
