@@ -322,6 +322,14 @@ def integrate_single(
 
     if status == STATUS_SUCCESS and stop_at_equilibrium and max_abs(K[0]) < eq_tol:
         status = STATUS_EQUILIBRIUM
+        if use_t_eval:
+            e_rest = energy(y, p) if has_energy else math.nan
+            while next_eval < t_eval.shape[0]:
+                ts[n_saved] = t_eval[next_eval]
+                ys[n_saved] = y
+                es[n_saved] = e_rest
+                n_saved += 1
+                next_eval += 1
 
     if adaptive and status == STATUS_SUCCESS:
         if h_init > 0.0:
@@ -508,6 +516,15 @@ def integrate_single(
                 es[n_saved] = energy(work, p) if has_energy else math.nan
                 n_saved += 1
                 next_eval += 1
+            if status == STATUS_EQUILIBRIUM:
+                # the state rests at the equilibrium: it is the solution at the later times
+                e_rest = energy(y_new, p) if has_energy else math.nan
+                while next_eval < t_eval.shape[0]:
+                    ts[n_saved] = t_eval[next_eval]
+                    ys[n_saved] = y_new
+                    es[n_saved] = e_rest
+                    n_saved += 1
+                    next_eval += 1
         else:
             if nacc - last_saved_step >= save_every or finishing or status != STATUS_SUCCESS:
                 if n_saved >= ts.shape[0]:

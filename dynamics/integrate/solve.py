@@ -194,8 +194,11 @@ def solve(
     save_every: store every k-th accepted step (and the last one); exclusive with t_eval.
     max_steps: maximum number of steps; reaching it ends the run with status -1.
     stop_at_equilibrium: end the run (status 1) as soon as max_i |dx_i/dt| < eq_tol
-        (default 1e-6; keep it well above atol: near an attractor the numerical solution
-        jitters at the level of the error tolerance).
+        (default 1e-6; keep it well above rtol * |x| and atol: near an attractor the numerical
+        solution jitters at the level of the error tolerance). With ``t_eval``, the times
+        after the stop hold the equilibrium state (the solution rests there); without it the
+        trajectory ends at the stop. A terminal event ends the output at the event, as in
+        scipy (``t_eval`` points after it are not produced; see ``y_events``).
     events: an event function ``event(t, x) -> float`` compiled with numba (or a list, or
         :class:`~dynamics.models.base.Event` objects); attributes ``terminal`` and
         ``direction`` as in scipy's solve_ivp. Crossings are located by root finding on the

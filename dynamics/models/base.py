@@ -100,6 +100,54 @@ def compile_kernel(fn: Callable, signature, argument: str) -> CPUDispatcher:
     return dispatcher
 
 
+_PAD = 8
+_SENTINEL = 1.2345678901234567e300
+
+
+def _probe_rhs(kernel: CPUDispatcher, n: int, params: np.ndarray) -> None:
+    """Call ``rhs`` once on guarded buffers to catch a wrong ``n_states`` or too short
+    ``params`` -- compiled code does not check bounds, so such a mistake would otherwise read
+    and write past the arrays silently.
+
+    The arrays handed to the kernel are views of longer buffers: a write past ``out`` changes
+    a sentinel, an entry of ``out`` left unwritten keeps its sentinel, and a read past ``x``
+    or ``p`` turns the result into NaN when the padding is NaN but not when it is zero.
+    """
+
+    def call(x_pad: float, p_pad: float) -> np.ndarray:
+        x_buf = np.full(n + _PAD, x_pad)
+        x_buf[:n] = 0.5 + 0.01 * np.arange(n)
+        p_buf = np.full(params.size + _PAD, p_pad)
+        p_buf[: params.size] = params
+        out_buf = np.full(n + _PAD, _SENTINEL)
+        kernel(0.0, x_buf[:n], p_buf[: params.size], out_buf[:n])
+        if np.any(out_buf[n:] != _SENTINEL):
+            raise ValueError(
+                f"n_states: rhs writes beyond out[{n - 1}]; the model has more than "
+                f"n_states={n} states"
+            )
+        unwritten = np.flatnonzero(out_buf[:n] == _SENTINEL)
+        if unwritten.size:
+            raise ValueError(
+                f"n_states: rhs never writes out[{unwritten[0]}]; the model has fewer than "
+                f"n_states={n} states"
+            )
+        return out_buf[:n]
+
+    clean = call(0.0, 0.0)
+    if not np.all(np.isfinite(clean)):
+        return  # the test state is singular for this model: the read checks cannot judge
+    if not np.all(np.isfinite(call(np.nan, 0.0))):
+        raise ValueError(
+            f"n_states: rhs reads beyond x[{n - 1}]; the model has more than n_states={n} states"
+        )
+    if not np.all(np.isfinite(call(0.0, np.nan))):
+        raise ValueError(
+            f"params: rhs reads beyond p[{params.size - 1}]; it needs more than the "
+            f"{params.size} parameter(s) given"
+        )
+
+
 class Model:
     """Base class of continuous-time models (see the module docstring for the protocol).
 
@@ -198,6 +246,7 @@ class UserModel(Model):
         self.params = np.ascontiguousarray(p)
         self.name = name or getattr(rhs, "__name__", "user model")
         self.rhs_kernel = compile_kernel(rhs, RHS_SIGNATURE, "rhs")
+        _probe_rhs(self.rhs_kernel, self.n_states, self.params)
         self.energy_kernel = (
             None if energy is None else compile_kernel(energy, ENERGY_SIGNATURE, "energy")
         )

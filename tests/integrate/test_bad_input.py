@@ -103,3 +103,15 @@ def test_user_model_errors():
         model.energy([0.0, 1.0])
     with pytest.raises(ValueError, match=r"x: expected shape \(2,\)"):
         model.rhs([0.0, 1.0, 2.0])
+
+
+def test_user_model_size_mismatches_are_caught_before_solving():
+    from integrate_kernels import lorenz_rhs
+
+    with pytest.raises(ValueError, match="n_states: rhs writes beyond out"):
+        dyn.UserModel(lorenz_rhs, n_states=2, params=[10.0, 28.0, 8.0 / 3.0])
+    with pytest.raises(ValueError, match="n_states: rhs never writes out"):
+        dyn.UserModel(lorenz_rhs, n_states=4, params=[10.0, 28.0, 8.0 / 3.0])
+    with pytest.raises(ValueError, match=r"params: rhs reads beyond p\[1\]"):
+        dyn.UserModel(lorenz_rhs, n_states=3, params=[10.0, 28.0])
+    dyn.UserModel(lorenz_rhs, n_states=3, params=[10.0, 28.0, 8.0 / 3.0])  # fine

@@ -132,3 +132,18 @@ def test_plain_python_kernel_is_compiled():
     model = dyn.UserModel(rhs, n_states=1, params=[2.0])
     sol = dyn.solve(model, (0.0, 1.0), [1.0], rtol=1e-10, atol=1e-12)
     assert sol.y[0, -1] == pytest.approx(np.exp(-2.0), rel=1e-8)
+
+
+def test_equilibrium_with_t_eval_keeps_the_final_state():
+    model = dyn.random_hopfield(20, seed=1, gain_scale=2.0)
+    y0 = np.random.default_rng(0).normal(size=20)
+    t_eval = np.linspace(0.0, 1000.0, 11)
+    sol = dyn.solve(model, (0.0, 1000.0), y0, t_eval=t_eval, stop_at_equilibrium=True,
+                    eq_tol=1e-4)
+    assert sol.status == 1
+    np.testing.assert_array_equal(sol.t, t_eval)
+    assert np.max(np.abs(model.rhs(sol.y[:, -1]))) < 1e-4
+    np.testing.assert_array_equal(sol.y[:, -1], sol.y[:, -2])
+    ens = dyn.solve_ensemble(model, (0.0, 1000.0), y0[None, :], t_eval=t_eval,
+                             stop_at_equilibrium=True, eq_tol=1e-4)
+    np.testing.assert_allclose(ens.y[0], sol.y, rtol=1e-9, atol=1e-12)
