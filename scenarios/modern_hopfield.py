@@ -59,7 +59,8 @@ def run(out_dir: Path, seed: int) -> dict:
     regimes = {"single": [], "metastable": [], "global": []}
     mean_n_eff = []
     energy_ok = True
-    shown = [betas[0], betas[len(betas) // 2], betas[-1]]
+    # one beta per regime: global average, metastable averages, single letters
+    shown = [betas[0], betas[int(np.argmin(np.abs(np.log10(betas) + 1.5)))], betas[-1]]
     shown_states = {}
     for beta in betas:
         net = dyn.ModernHopfield(beta).store(x)
