@@ -1,3 +1,0 @@
-"""analysis subpackage."""
-
-__all__: list[str] = []

@@ -1,3 +1,0 @@
-"""optimize subpackage."""
-
-__all__: list[str] = []
