@@ -426,3 +426,25 @@ def test_blas_thread_setting_does_not_change_results():
         np.testing.assert_allclose(g2[k], g1[k], atol=1e-12)
     with pytest.raises(ValueError, match="n: expected a positive integer"):
         dyn.set_blas_threads(0)
+
+
+def test_fit_progress_bar_on_a_terminal(monkeypatch):
+    import io
+    import sys
+
+    class FakeTTY(io.StringIO):
+        def isatty(self):
+            return True
+
+    fake = FakeTTY()
+    monkeypatch.setattr(sys, "stderr", fake)
+    rng = np.random.default_rng(3)
+    data = [(rng.standard_normal((4, 2, 1)), rng.standard_normal((2, 1)))]
+    model = dyn.SequenceModel(dyn.RNN(1, 3, seed=0), dyn.Linear(3, 1, seed=0))
+    hist = dyn.fit(model, dyn.mse_loss, dyn.SGD(model.parameters(), lr=0.01), data, 3)
+    assert hist.n_steps == 3
+    assert "loss=" in fake.getvalue()
+    quiet = FakeTTY()
+    monkeypatch.setattr(sys, "stderr", quiet)
+    dyn.fit(model, dyn.mse_loss, dyn.SGD(model.parameters(), lr=0.01), data, 3, progress=False)
+    assert quiet.getvalue() == ""
