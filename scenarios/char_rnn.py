@@ -38,7 +38,7 @@ def _config() -> dict:
     if os.environ.get("DYNAMICS_QUICK") == "1":
         return {"hidden": 32, "window": 32, "batch": 16, "steps": 30, "eval_every": 15,
                 "lr": 5e-3, "clip_norm": 5.0, "val_chars": 2000, "sample_chars": 80}
-    return {"hidden": 128, "window": 64, "batch": 32, "steps": 2000, "eval_every": 200,
+    return {"hidden": 128, "window": 64, "batch": 32, "steps": 4000, "eval_every": 400,
             "lr": 3e-3, "clip_norm": 5.0, "val_chars": 15600, "sample_chars": 400}
 
 
