@@ -183,3 +183,72 @@ def add_changed_rows(h, d, w):  # pragma: no cover - compiled
                 wj = w[j]
                 for k in range(n):
                     hr[k] += dj * wj[k]
+
+
+@njit(cache=True)
+def sync_step(h, theta, tie_tol, current, previous, delta, status, energy, sweep):
+    # pragma: no cover - compiled
+    """One synchronous update s <- sign(h - theta) of every running probe (status == 0).
+
+    Writes the change into ``delta``, shifts ``current`` into ``previous`` (the state two
+    sweeps back is needed for 2-cycles), and marks a probe 1 (fixed point: nothing changed)
+    or 2 (2-cycle: the new state equals the one two sweeps back); a stopped probe's energy is
+    copied from the sweep it repeats. Returns the number of changed neurons of the probes that
+    are still running.
+    """
+    n_probes, n = current.shape
+    total = 0
+    for p in range(n_probes):
+        if status[p] != 0:
+            continue
+        changes = 0
+        same_as_previous = sweep >= 2
+        for i in range(n):
+            u = h[p, i] - theta[i]
+            old = current[p, i]
+            if u > tie_tol:
+                new = 1.0
+            elif u < -tie_tol:
+                new = -1.0
+            else:
+                new = old
+            d = new - old
+            delta[p, i] = d
+            if d != 0.0:
+                changes += 1
+            if new != previous[p, i]:
+                same_as_previous = False
+            previous[p, i] = old
+            current[p, i] = new
+        if changes == 0:
+            status[p] = 1
+            energy[p, sweep] = energy[p, sweep - 1]
+        elif same_as_previous:
+            status[p] = 2
+            energy[p, sweep] = energy[p, sweep - 2]
+        else:
+            total += changes
+    return total
+
+
+@njit(cache=True, fastmath=True)
+def add_changed_rows_where(h, d, w, status):  # pragma: no cover - compiled
+    """:func:`add_changed_rows` restricted to the running probes (status == 0)."""
+    rows, n = d.shape
+    for r in range(rows):
+        if status[r] != 0:
+            continue
+        for j in range(n):
+            dj = d[r, j]
+            if dj != 0.0:
+                for k in range(n):
+                    h[r, k] += dj * w[j, k]
+
+
+@njit(cache=True)
+def energies_where(h, s, theta, status, energy, sweep):  # pragma: no cover - compiled
+    """energy[p, sweep] = -1/2 s.h + theta.s for the running probes."""
+    rows, n = s.shape
+    for r in range(rows):
+        if status[r] == 0:
+            energy[r, sweep] = _energy_from_fields(s[r], h[r], theta)
