@@ -242,9 +242,17 @@ def run(out_dir: Path, seed: int) -> dict:
     clip_colors = {"none": "tab:red", "norm": "tab:blue", "value": "tab:green"}
     labels = {"none": "no clipping", "norm": f"clip_norm={cfg['clip_norm']}",
               "value": f"clip_value={cfg['clip_value']}"}
+    width = 25
     for clip, r in runs.items():
-        axes[0].semilogy(r["grad_norm"], color=clip_colors[clip], lw=0.7, label=labels[clip])
-        axes[1].semilogy(r["loss"], color=clip_colors[clip], lw=0.7, label=labels[clip])
+        for ax, values in ((axes[0], r["grad_norm"]), (axes[1], r["loss"])):
+            ax.semilogy(values, color=clip_colors[clip], lw=0.5, alpha=0.3)
+            if values.size > width and np.all(np.isfinite(values)):
+                smooth = np.exp(np.convolve(np.log(np.maximum(values, 1e-300)),
+                                            np.ones(width) / width, mode="valid"))
+                ax.semilogy(np.arange(width - 1, values.size), smooth, color=clip_colors[clip],
+                            lw=1.2, label=f"{labels[clip]} (geometric moving average of {width})")
+            else:
+                ax.plot([], [], color=clip_colors[clip], label=labels[clip])
     axes[0].set_ylabel("gradient norm (before clipping)")
     axes[1].set_ylabel("training MSE")
     axes[1].axhline(2 / 12, color="k", ls="--", lw=1, label="trivial predictor")
