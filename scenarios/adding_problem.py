@@ -28,7 +28,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import dynamics as dyn
-from dynamics._io import save_figure
 
 TRIVIAL_MSE = 2.0 / 12.0  # Var(u1 + u2) for u1, u2 ~ U(0, 1): the constant predictor 1.0
 
@@ -132,7 +131,7 @@ def run(out_dir: Path, seed: int) -> dict:
         ax.set_xlabel("training step")
         ax.legend(fontsize=8)
     axes[0, 0].set_ylabel(f"training MSE (moving average of {cfg['smooth']})")
-    save_figure(fig, out_dir / "training_curves.png")
+    dyn.save_figure(fig, out_dir / "training_curves.png")
 
     return {
         "trivial_mse": TRIVIAL_MSE,

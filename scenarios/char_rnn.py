@@ -28,7 +28,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import dynamics as dyn
-from dynamics._io import atomic_write_text, save_figure
 
 TEXT_FILE = "paradise_lost_books_1-4.txt"
 TEMPERATURES = (0.5, 0.8, 1.0)
@@ -158,7 +157,7 @@ def run(out_dir: Path, seed: int) -> dict:
         f"{t:g}": sample(rnn, readout, chars, prime, cfg["sample_chars"], t, sample_rng)
         for t in TEMPERATURES
     }
-    atomic_write_text(
+    dyn.atomic_write_text(
         out_dir / "samples.txt",
         "".join(f"=== temperature {t} ===\n{s}\n\n" for t, s in samples.items()),
     )
@@ -177,7 +176,7 @@ def run(out_dir: Path, seed: int) -> dict:
     ax.set_ylabel("bits per character")
     ax.set_title(f"char-LSTM (hidden {cfg['hidden']}) on Paradise Lost I-IV")
     ax.legend()
-    save_figure(fig, out_dir / "bpc.png")
+    dyn.save_figure(fig, out_dir / "bpc.png")
 
     return {
         "corpus": TEXT_FILE,

@@ -39,7 +39,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import dynamics as dyn
-from dynamics._io import save_figure
 
 N_BITS = 3
 
@@ -213,7 +212,7 @@ def run(out_dir: Path, seed: int) -> dict:
     axes[0].legend(loc="upper right", fontsize=8, ncol=3)
     axes[-1].set_xlabel("time step")
     axes[0].set_title(f"3-bit flip-flop, Elman RNN (hidden {H}), test MSE {test_mse:.3g}")
-    save_figure(fig, out_dir / "flip_flop_task.png")
+    dyn.save_figure(fig, out_dir / "flip_flop_task.png")
 
     # figure 2: state space, two projections onto the principal components
     fig, axes = plt.subplots(1, 2, figsize=(12, 5.5))
@@ -241,7 +240,7 @@ def run(out_dir: Path, seed: int) -> dict:
     axes[0].legend(fontsize=8)
     fig.suptitle("trained Elman network as a discrete-time map h -> tanh(W_hh h + b): "
                  "fixed points")
-    save_figure(fig, out_dir / "fixed_points_pca.png")
+    dyn.save_figure(fig, out_dir / "fixed_points_pca.png")
 
     # figure 3: Jacobian spectra
     fig, ax = plt.subplots(figsize=(5.5, 5.5))
@@ -255,7 +254,7 @@ def run(out_dir: Path, seed: int) -> dict:
     ax.set_xlabel(r"Re $\lambda$")
     ax.set_ylabel(r"Im $\lambda$")
     ax.set_title("eigenvalues of dF/dh at the fixed points")
-    save_figure(fig, out_dir / "jacobian_spectra.png")
+    dyn.save_figure(fig, out_dir / "jacobian_spectra.png")
 
     fixed_points = [
         {

@@ -42,7 +42,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import dynamics as dyn
-from dynamics._io import save_figure
 
 SPECTRAL_RADII = (0.5, 1.0, 1.5)
 
@@ -236,7 +235,7 @@ def run(out_dir: Path, seed: int) -> dict:
     ax.set_ylabel(r"$\|\partial L / \partial h_t\|$ (batch mean)")
     ax.set_title(f"gradient through time (T = {T}, hidden {H}); solid: at initialisation")
     ax.legend()
-    save_figure(fig, out_dir / "hidden_gradient_norms.png")
+    dyn.save_figure(fig, out_dir / "hidden_gradient_norms.png")
 
     fig, axes = plt.subplots(2, 1, figsize=(7.5, 6), sharex=True)
     clip_colors = {"none": "tab:red", "norm": "tab:blue", "value": "tab:green"}
@@ -264,7 +263,7 @@ def run(out_dir: Path, seed: int) -> dict:
     axes[0].set_title(f"tanh RNN, initial spectral radius 1.5, adding problem T = {cfg['train_T']}")
     axes[0].legend(fontsize=8)
     axes[1].legend(fontsize=8)
-    save_figure(fig, out_dir / "clipping.png")
+    dyn.save_figure(fig, out_dir / "clipping.png")
 
     return {
         "config": cfg,

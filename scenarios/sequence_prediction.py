@@ -36,7 +36,6 @@ import numba
 import numpy as np
 
 import dynamics as dyn
-from dynamics._io import save_figure
 
 LORENZ_PARAMS = (10.0, 28.0, 8.0 / 3.0)  # sigma, rho, beta (Lorenz 1963)
 LAMBDA_MAX = 0.906  # largest Lyapunov exponent of the Lorenz system at these parameters
@@ -181,7 +180,7 @@ def run(out_dir: Path, seed: int) -> dict:
     axes[0].legend(loc="upper right", fontsize=8)
     axes[-1].set_xlabel(r"time after the warm-up, in Lyapunov times ($\lambda_{max} t$)")
     axes[0].set_title("Lorenz system: free-running prediction vs truth")
-    save_figure(fig, out_dir / "free_running_prediction.png")
+    dyn.save_figure(fig, out_dir / "free_running_prediction.png")
 
     # 2. error growth, median over the starting points
     fig, ax = plt.subplots(figsize=(7, 4))
@@ -200,7 +199,7 @@ def run(out_dir: Path, seed: int) -> dict:
     ax.set_xlabel(r"$\lambda_{max} t$ (Lyapunov times)")
     ax.set_ylabel("normalised error (median, IQR)")
     ax.legend(fontsize=8)
-    save_figure(fig, out_dir / "error_growth.png")
+    dyn.save_figure(fig, out_dir / "error_growth.png")
 
     # 3. the long-run "climate": the free-running network stays on a Lorenz-like attractor
     fig, axes = plt.subplots(1, 1 + len(climate), figsize=(4.2 * (1 + len(climate)), 4),
@@ -215,7 +214,7 @@ def run(out_dir: Path, seed: int) -> dict:
     for ax in axes:
         ax.set_xlabel("x")
     axes[0].set_ylabel("z")
-    save_figure(fig, out_dir / "attractor.png")
+    dyn.save_figure(fig, out_dir / "attractor.png")
 
     # 4. training curves
     fig, ax = plt.subplots(figsize=(6, 3.5))
@@ -224,7 +223,7 @@ def run(out_dir: Path, seed: int) -> dict:
     ax.set_xlabel("training step")
     ax.set_ylabel("one-step MSE (scaled increments)")
     ax.legend()
-    save_figure(fig, out_dir / "training.png")
+    dyn.save_figure(fig, out_dir / "training.png")
 
     return {
         "system": "Lorenz 1963, sigma=10, rho=28, beta=8/3",
