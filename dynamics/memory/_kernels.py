@@ -185,13 +185,14 @@ def add_changed_rows(h, d, w):  # pragma: no cover - compiled
                     hr[k] += dj * wj[k]
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=True)
 def sync_step(h, theta, tie_tol, current, previous, delta, status, energy, sweep):
     # pragma: no cover - compiled
     """One synchronous update s <- sign(h - theta) of every running probe (status == 0).
 
     Writes the change into ``delta``, shifts ``current`` into ``previous`` (the state two
-    sweeps back is needed for 2-cycles), and marks a probe 1 (fixed point: nothing changed)
+    sweeps back is needed for 2-cycles), records the energy of the state before the sweep
+    (from the fields already at hand), and marks a probe 1 (fixed point: nothing changed)
     or 2 (2-cycle: the new state equals the one two sweeps back); a stopped probe's energy is
     copied from the sweep it repeats. Returns the number of changed neurons of the probes that
     are still running.
@@ -203,9 +204,11 @@ def sync_step(h, theta, tie_tol, current, previous, delta, status, energy, sweep
             continue
         changes = 0
         same_as_previous = sweep >= 2
+        e = 0.0
         for i in range(n):
             u = h[p, i] - theta[i]
             old = current[p, i]
+            e += old * (theta[i] - 0.5 * h[p, i])
             if u > tie_tol:
                 new = 1.0
             elif u < -tie_tol:
@@ -220,6 +223,7 @@ def sync_step(h, theta, tie_tol, current, previous, delta, status, energy, sweep
                 same_as_previous = False
             previous[p, i] = old
             current[p, i] = new
+        energy[p, sweep - 1] = e  # E = -1/2 s.h + theta.s of the state before this sweep
         if changes == 0:
             status[p] = 1
             energy[p, sweep] = energy[p, sweep - 1]

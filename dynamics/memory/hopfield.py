@@ -368,7 +368,6 @@ class HopfieldNetwork:
         delta = np.zeros_like(s)
         history = [current.copy()] if record else None
         h = self._fields(current)  # fields of the whole batch: matrix-matrix products
-        energy[:, 0] = -0.5 * np.einsum("ij,ij->i", h, current) + current @ theta
         for sweep in range(1, max_sweeps + 1):
             running_before = status == 0
             changes = sync_step(h, theta, tol, current, previous, delta, status, energy, sweep)
@@ -389,7 +388,8 @@ class HopfieldNetwork:
                     h = self._fields(current)  # matrix-matrix products (BLAS-3)
                 else:
                     h[running] = self._fields(current[running])
-            energies_where(h, current, theta, status, energy, sweep)
+        else:  # max_sweeps reached: the energy of the last states of the running probes
+            energies_where(h, current, theta, status, energy, max_sweeps)
         outcome = np.select([status == 1, status == 2], ["fixed_point", "two_cycle"],
                             "max_sweeps").astype("<U11")
         last = int(stopped_at.max()) + 1
