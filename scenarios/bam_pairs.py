@@ -104,9 +104,10 @@ def run(out_dir: Path, seed: int) -> dict:
     axes[0].set_xlabel("t / tau")
     axes[0].set_ylabel("Lyapunov energy")
     axes[0].set_title("Continuous BAM energy")
+    colors = plt.cm.tab10(np.arange(p) % 10)
     for k in range(p):
-        axes[1].plot(sol.t, m_a[:, k], label=f"A_{k}")
-        axes[1].plot(sol.t, m_b[:, k], ls="--", label=f"B_{k}")
+        axes[1].plot(sol.t, m_a[:, k], color=colors[k], label=f"A_{k} (solid), B_{k} (dashed)")
+        axes[1].plot(sol.t, m_b[:, k], color=colors[k], ls="--")
     axes[1].set_xlabel("t / tau")
     axes[1].set_ylabel("overlap of g(x) with stored layer")
     axes[1].legend(fontsize=6, ncol=2)
