@@ -22,7 +22,6 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 import dynamics as dyn  # noqa: E402
-from dynamics._io import save_figure  # noqa: E402
 
 
 def _config() -> dict:
@@ -64,7 +63,7 @@ def run(out_dir: Path, seed: int) -> dict:
     axes[1, 0].set_ylabel("recalled B", fontsize=8)
     axes[2, 0].set_ylabel("stored B", fontsize=8)
     fig.suptitle("BAM: from a noisy A to its associated B")
-    save_figure(fig, out_dir / "pairs.png")
+    dyn.save_figure(fig, out_dir / "pairs.png")
 
     fig, ax = plt.subplots(figsize=(5, 3.4))
     for k in range(p):
@@ -73,7 +72,7 @@ def run(out_dir: Path, seed: int) -> dict:
     ax.set_ylabel("E(A, B) = -A M B^T")
     ax.set_title("Energy per pass")
     ax.legend(fontsize=7)
-    save_figure(fig, out_dir / "energy_per_pass.png")
+    dyn.save_figure(fig, out_dir / "energy_per_pass.png")
 
     # --- capacity: fraction of pairs recalled exactly vs number of stored pairs
     counts = np.arange(1, cfg["max_pairs"] + 1)
@@ -90,7 +89,7 @@ def run(out_dir: Path, seed: int) -> dict:
     ax.set_xlabel("stored pairs")
     ax.set_ylabel("fraction recalled exactly")
     ax.set_title(f"BAM capacity, n_a = {n_a}, n_b = {n_b}, 10% flipped in A")
-    save_figure(fig, out_dir / "capacity.png")
+    dyn.save_figure(fig, out_dir / "capacity.png")
 
     # --- continuous BAM, same correlations (scaled), integrated with energy tracking
     model = dyn.ContinuousBAM(bam.weights / np.sqrt(n_a * n_b), gain="tanh", gain_scale=3.0)
@@ -111,7 +110,7 @@ def run(out_dir: Path, seed: int) -> dict:
     axes[1].set_xlabel("t / tau")
     axes[1].set_ylabel("overlap of g(x) with stored layer")
     axes[1].legend(fontsize=6, ncol=2)
-    save_figure(fig, out_dir / "continuous_bam.png")
+    dyn.save_figure(fig, out_dir / "continuous_bam.png")
 
     return {
         "n_a": n_a,

@@ -28,7 +28,6 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 import dynamics as dyn  # noqa: E402
-from dynamics._io import save_figure  # noqa: E402
 
 RULES = ("hebbian", "storkey", "pseudoinverse")
 
@@ -144,7 +143,7 @@ def run(out_dir: Path, seed: int) -> dict:
         ax.legend(fontsize=7, loc="lower left")
     axes[0].set_ylabel("fraction retrieved (overlap >= 0.99, 5% flipped)")
     fig.suptitle("Capacity curves; dotted lines: McEliece et al. 1987 error-free load 1/(2 ln N)")
-    save_figure(fig, out_dir / "capacity_curves.png")
+    dyn.save_figure(fig, out_dir / "capacity_curves.png")
 
     # --- basins of attraction: final vs initial overlap
     m0 = np.round(np.linspace(0.0, 1.0, 11), 2)
@@ -165,7 +164,7 @@ def run(out_dir: Path, seed: int) -> dict:
         ax.set_xlabel("initial overlap m0")
         ax.legend(fontsize=8)
     axes[0].set_ylabel("final overlap")
-    save_figure(fig, out_dir / "basins.png")
+    dyn.save_figure(fig, out_dir / "basins.png")
 
     # --- spurious states: symmetric 3-mixtures under Hebbian storage
     mixtures = []
@@ -193,7 +192,7 @@ def run(out_dir: Path, seed: int) -> dict:
     axes[1].set_ylabel("attractors reached from random starts")
     axes[1].legend(fontsize=8)
     fig.suptitle(f"Spurious states under Hebbian storage, N = {cfg['mixture_n']}")
-    save_figure(fig, out_dir / "spurious_states.png")
+    dyn.save_figure(fig, out_dir / "spurious_states.png")
 
     return {
         "alpha_c": alpha_c,

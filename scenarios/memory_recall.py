@@ -22,7 +22,6 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 import dynamics as dyn  # noqa: E402
-from dynamics._io import save_figure  # noqa: E402
 
 RULES = ("hebbian", "storkey", "pseudoinverse")
 
@@ -89,7 +88,7 @@ def run(out_dir: Path, seed: int) -> dict:
             _img(axes[r, c], res.history[r, c], size, f"sweep {c}" if r == 0 else None)
         _img(axes[r, n_cols], xi[r], size, "stored" if r == 0 else None)
     fig.suptitle("Asynchronous recall (pseudo-inverse rule): state after each sweep")
-    save_figure(fig, out_dir / "recall_snapshots.png")
+    dyn.save_figure(fig, out_dir / "recall_snapshots.png")
 
     # --- energy per sweep for every rule
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.4), sharey=False)
@@ -103,7 +102,7 @@ def run(out_dir: Path, seed: int) -> dict:
         ax.set_xlabel("sweep")
     axes[0].set_ylabel("energy E = -1/2 s^T W s")
     axes[-1].legend(fontsize=7, ncol=2)
-    save_figure(fig, out_dir / "energy_per_sweep.png")
+    dyn.save_figure(fig, out_dir / "energy_per_sweep.png")
 
     # --- final states per rule
     fig, axes = plt.subplots(len(RULES) + 2, p, figsize=(1.3 * p, 1.4 * (len(RULES) + 2)),
@@ -114,7 +113,7 @@ def run(out_dir: Path, seed: int) -> dict:
         for r, rule in enumerate(RULES):
             _img(axes[r + 2, k], results[rule][1].states[k], size, rule if k == 0 else None)
     fig.suptitle("Correlated glyphs: Hebbian storage mixes them, the projection rule does not")
-    save_figure(fig, out_dir / "rules_comparison.png")
+    dyn.save_figure(fig, out_dir / "rules_comparison.png")
 
     # --- graded recall: the continuous network with the same weights, solved as an ODE
     model = net.as_continuous(gain="tanh", gain_scale=4.0, tau=1.0)
@@ -145,12 +144,12 @@ def run(out_dir: Path, seed: int) -> dict:
                      f"t = {t:.2g}" if r == 0 else None)
             _img(axes[r, -1], xi[r], size, "stored" if r == 0 else None)
     fig.suptitle("Graded recall: V = tanh(4u), tau du/dt = -u + W V (same weights)")
-    save_figure(fig, out_dir / "graded_snapshots.png")
+    dyn.save_figure(fig, out_dir / "graded_snapshots.png")
     ax_e.set_xlabel("t / tau")
     ax_e.set_ylabel("Hopfield (1984) energy")
     ax_e.set_title("Graded recall: energy along each trajectory")
     ax_e.legend(fontsize=7, ncol=2)
-    save_figure(fig_e, out_dir / "graded_energy.png")
+    dyn.save_figure(fig_e, out_dir / "graded_energy.png")
     summary["graded"] = graded
     summary["graded_fraction_retrieved"] = float(
         np.mean([g["final_overlap_sign"] >= 0.99 for g in graded])

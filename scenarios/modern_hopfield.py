@@ -24,7 +24,6 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 import dynamics as dyn  # noqa: E402
-from dynamics._io import save_figure  # noqa: E402
 
 
 def _config() -> dict:
@@ -84,7 +83,7 @@ def run(out_dir: Path, seed: int) -> dict:
             _img(axes[2 + r, k], shown_states[float(beta)][k], size,
                  f"one step, beta = {beta:.2g}" if k == 0 else None)
     fig.suptitle("Modern Hopfield: one update xi <- X softmax(beta X^T xi)")
-    save_figure(fig, out_dir / "retrieval.png")
+    dyn.save_figure(fig, out_dir / "retrieval.png")
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
     axes[0].semilogx(betas, one_step_error, marker="o")
@@ -97,7 +96,7 @@ def run(out_dir: Path, seed: int) -> dict:
     axes[1].set_ylabel("fraction of fixed points")
     axes[1].set_title("Fixed-point regimes (participation ratio of softmax)")
     axes[1].legend()
-    save_figure(fig, out_dir / "regimes.png")
+    dyn.save_figure(fig, out_dir / "regimes.png")
 
     # --- dense associative memories: capacity beyond N
     n = cfg["dam_n"]
@@ -129,7 +128,7 @@ def run(out_dir: Path, seed: int) -> dict:
     ax.set_ylabel("fraction retrieved (10% flipped)")
     ax.set_title(f"Dense associative memory, N = {n}")
     ax.legend(fontsize=8)
-    save_figure(fig, out_dir / "dense_capacity.png")
+    dyn.save_figure(fig, out_dir / "dense_capacity.png")
 
     return {
         "patterns": cfg["chars"],
