@@ -179,6 +179,27 @@ def bench_case(kind, H, dtype, repeats):
     return row
 
 
+def openblas_cores() -> str:
+    """Kernel family OpenBLAS selected (numpy's and scipy's builds), for the table header."""
+    import ctypes
+    import glob
+
+    import scipy
+
+    names = []
+    for mod in (np, scipy):
+        libdir = os.path.join(os.path.dirname(mod.__file__), os.pardir, f"{mod.__name__}.libs")
+        for path in sorted(glob.glob(os.path.join(libdir, "libscipy_openblas*.so*"))):
+            lib = ctypes.CDLL(path)
+            for sym in ("scipy_openblas_get_corename64_", "scipy_openblas_get_corename"):
+                fn = getattr(lib, sym, None)
+                if fn is not None:
+                    fn.restype = ctypes.c_char_p
+                    names.append(f"{mod.__name__}: {fn().decode()}")
+                    break
+    return ", ".join(names) or "unknown"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=10)
@@ -189,6 +210,7 @@ def main() -> None:
     print(f"dynamics cells benchmark: forward+backward, T={T}, B={B}, input={INPUT}; "
           f"{cores} cores; best of {args.repeats} interleaved runs; "
           f"dynamics BLAS threads = {dyn.get_blas_threads()}")
+    print(f"OpenBLAS kernels: {openblas_cores()}")
     if os.getloadavg()[0] > (cores or 1):
         print(f"note: machine busy (load average {os.getloadavg()[0]:.1f} on {cores} cores)")
     if torch is not None:
