@@ -77,6 +77,19 @@ def grow_vector(a, need):
 
 
 @nb.njit(cache=True)
+def append_point(ts, ys, es, n_saved, t, y, e):
+    """Store (t, y, e) at row ``n_saved``, growing the buffers when full."""
+    if n_saved >= ts.shape[0]:
+        ts = grow_vector(ts, n_saved + 1)
+        ys = grow_rows(ys, n_saved + 1)
+        es = grow_vector(es, n_saved + 1)
+    ts[n_saved] = t
+    ys[n_saved] = y
+    es[n_saved] = e
+    return ts, ys, es
+
+
+@nb.njit(cache=True)
 def rms_norm(v, scale):
     acc = 0.0
     for i in range(v.shape[0]):
@@ -527,13 +540,8 @@ def integrate_single(
                     next_eval += 1
         else:
             if nacc - last_saved_step >= save_every or finishing or status != STATUS_SUCCESS:
-                if n_saved >= ts.shape[0]:
-                    ts = grow_vector(ts, n_saved + 1)
-                    ys = grow_rows(ys, n_saved + 1)
-                    es = grow_vector(es, n_saved + 1)
-                ts[n_saved] = t_end
-                ys[n_saved] = y_new
-                es[n_saved] = energy(y_new, p) if has_energy else math.nan
+                e_new = energy(y_new, p) if has_energy else math.nan
+                ts, ys, es = append_point(ts, ys, es, n_saved, t_end, y_new, e_new)
                 n_saved += 1
                 last_saved_step = nacc
 
@@ -547,13 +555,8 @@ def integrate_single(
 
     # on failure keep the last good state if it was not saved
     if status == STATUS_FAILED and not use_t_eval and last_saved_step != nacc:
-        if n_saved >= ts.shape[0]:
-            ts = grow_vector(ts, n_saved + 1)
-            ys = grow_rows(ys, n_saved + 1)
-            es = grow_vector(es, n_saved + 1)
-        ts[n_saved] = t
-        ys[n_saved] = y
-        es[n_saved] = energy(y, p) if has_energy else math.nan
+        e_last = energy(y, p) if has_energy else math.nan
+        ts, ys, es = append_point(ts, ys, es, n_saved, t, y, e_last)
         n_saved += 1
 
     return (

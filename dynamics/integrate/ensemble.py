@@ -62,6 +62,19 @@ def _swap_rows(a, i, j):
         a[j, k] = tmp
 
 
+@nb.njit(cache=True)
+def _swap_trajectories(j, k, Y, F, H, T, facold, last_rejected, ident, next_eval):
+    """Exchange the per-trajectory state of active rows j and k."""
+    _swap_rows(Y, j, k)
+    _swap_rows(F, j, k)
+    H[j], H[k] = H[k], H[j]
+    T[j], T[k] = T[k], T[j]
+    facold[j], facold[k] = facold[k], facold[j]
+    last_rejected[j], last_rejected[k] = last_rejected[k], last_rejected[j]
+    ident[j], ident[k] = ident[k], ident[j]
+    next_eval[j], next_eval[k] = next_eval[k], next_eval[j]
+
+
 def integrate_ensemble(
     rhs,
     rhs_batch,
@@ -168,14 +181,10 @@ def integrate_ensemble(
     j = m - 1
     while j >= 0:
         if done[ident[j]]:
-            last = na - 1
-            if j != last:
-                _swap_rows(Y, j, last)
-                _swap_rows(K[0], j, last)
-                H[j], H[last] = H[last], H[j]
-                T[j], T[last] = T[last], T[j]
-                ident[j], ident[last] = ident[last], ident[j]
-                next_eval[j], next_eval[last] = next_eval[last], next_eval[j]
+            if j != na - 1:
+                _swap_trajectories(
+                    j, na - 1, Y, K[0], H, T, facold, last_rejected, ident, next_eval
+                )
             na -= 1
         j -= 1
     for j in range(m):
@@ -324,18 +333,12 @@ def integrate_ensemble(
                 finished = True
             if finished:
                 t_final[traj] = T[j]
-                last = na - 1
-                if j != last:
-                    _swap_rows(Y, j, last)
-                    _swap_rows(K[0], j, last)
-                    H[j], H[last] = H[last], H[j]
-                    T[j], T[last] = T[last], T[j]
-                    facold[j], facold[last] = facold[last], facold[j]
-                    last_rejected[j], last_rejected[last] = last_rejected[last], last_rejected[j]
-                    ident[j], ident[last] = ident[last], ident[j]
-                    next_eval[j], next_eval[last] = next_eval[last], next_eval[j]
-                    # rows j and last of the stage buffers are not needed again this step:
-                    # row `last` was already processed (we walk the block backwards).
+                # the block is walked backwards, so row na - 1 is already processed and the
+                # stage buffers of both rows are not needed again in this step
+                if j != na - 1:
+                    _swap_trajectories(
+                        j, na - 1, Y, K[0], H, T, facold, last_rejected, ident, next_eval
+                    )
                 na -= 1
             j -= 1
     return out_y, out_e, status, reason, t_final, nfev, nsteps, nacc, nrej

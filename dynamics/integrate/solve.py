@@ -131,6 +131,26 @@ def _common(model, t_span, method, dt, rtol, atol, max_step, max_steps, eq_tol, 
     return model, t0, t1, tab, dt, rtol, atol_arr, h_max, max_steps, eq_tol
 
 
+def _method_arguments(tab: Tableau, dt, h_max, rtol, atol_arr, controller) -> tuple:
+    """The engines' arguments that describe the method and its step-size control."""
+    return (
+        tab.A,
+        tab.b,
+        tab.c,
+        tab.e,
+        tab.d,
+        tab.fsal,
+        tab.adaptive,
+        tab.error_exponent,
+        0.0 if dt is None else dt,
+        h_max,
+        rtol,
+        atol_arr,
+        _CONTROLLER_BETA[controller],
+        _SAFETY,
+    )
+
+
 def _failure_message(reason: int, t: float, max_steps: int) -> str:
     if reason == REASON_NONFINITE:
         return (
@@ -244,20 +264,7 @@ def solve(
         y0_arr,
         t0,
         t1,
-        tab.A,
-        tab.b,
-        tab.c,
-        tab.e,
-        tab.d,
-        tab.fsal,
-        tab.adaptive,
-        tab.error_exponent,
-        0.0 if dt is None else dt,
-        h_max,
-        rtol,
-        atol_arr,
-        _CONTROLLER_BETA[controller],
-        _SAFETY,
+        *_method_arguments(tab, dt, h_max, rtol, atol_arr, controller),
         t_eval_arr,
         save_every_int,
         max_steps,
@@ -392,20 +399,7 @@ def solve_ensemble(
                 np.ascontiguousarray(Y[blk]),
                 t0,
                 t1,
-                tab.A,
-                tab.b,
-                tab.c,
-                tab.e,
-                tab.d,
-                tab.fsal,
-                tab.adaptive,
-                tab.error_exponent,
-                0.0 if dt is None else dt,
-                h_max,
-                rtol,
-                atol_arr,
-                _CONTROLLER_BETA[controller],
-                _SAFETY,
+                *_method_arguments(tab, dt, h_max, rtol, atol_arr, controller),
                 t_eval_arr,
                 max_steps,
                 bool(stop_at_equilibrium),
