@@ -48,7 +48,6 @@ import numpy as np
 from scipy.optimize import brentq
 
 import dynamics as dyn
-from dynamics._io import save_figure
 
 N_NEURONS = 100
 N_PATTERNS = 5
@@ -212,7 +211,7 @@ def _plot_two_neuron(d: dict, path: Path) -> None:
     ax_e.set_ylabel("energy E(V(t))")
     ax_e.set_title(f"Energy along each trajectory (energy_increases: {flag})", fontsize=10)
     ax_e.grid(alpha=0.3)
-    save_figure(fig, path)
+    dyn.save_figure(fig, path)
 
 
 # --------------------------------------------------------------------------------------------
@@ -362,7 +361,7 @@ def _plot_recall(d: dict, path: Path) -> None:
     ax_h.set_yticks(range(len(starts)), [s["start"] for s in starts], fontsize=7)
     ax_h.set_title("Final overlaps with every stored pattern", fontsize=10)
     fig.colorbar(im, ax=ax_h, fraction=0.05)
-    save_figure(fig, path)
+    dyn.save_figure(fig, path)
 
 
 def _plot_asymmetric(d_sym: dict, d_asym: dict, path: Path) -> None:
@@ -390,7 +389,7 @@ def _plot_asymmetric(d_sym: dict, d_asym: dict, path: Path) -> None:
     ax_m.set_title(f"W + A (A antisymmetric, scale {ASYMMETRY:g}/sqrt(N)): no Lyapunov "
                    "function, the state keeps moving", fontsize=10)
     ax_m.grid(alpha=0.3)
-    save_figure(fig, path)
+    dyn.save_figure(fig, path)
 
 
 # --------------------------------------------------------------------------------------------

@@ -31,7 +31,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import dynamics as dyn
-from dynamics._io import save_figure
 
 FEIGENBAUM_R_INF = 3.569945672  # accumulation point of the period-doubling cascade
 
@@ -100,7 +99,7 @@ def run(out_dir: Path, seed: int) -> dict:
     ax_lyap.set_xlabel("r")
     ax_lyap.set_ylabel("Lyapunov exponent")
     ax_lyap.legend(loc="lower left", fontsize=8)
-    save_figure(fig, Path(out_dir) / "logistic_lyapunov.png")
+    dyn.save_figure(fig, Path(out_dir) / "logistic_lyapunov.png")
 
     chaotic = r[(lam > 0.01) & (r > 3.0)]
     return {
