@@ -5,7 +5,7 @@ peepholes, ``GRU`` with ``reset_after``; stacked and bidirectional), one-step ce
 ``Linear`` readout, losses, optimizers, gradient clipping, ``fit`` and truncated BPTT.
 """
 
-from dynamics.cells._blas import get_blas_threads, set_blas_threads
+from dynamics._blas import get_blas_threads, set_blas_threads
 from dynamics.cells.cell import GRUCell, LSTMCell, RNNCell
 from dynamics.cells.linear import Linear
 from dynamics.cells.losses import mse_loss, softmax_cross_entropy

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from dynamics.cells._blas import layer_blas_threads
+from dynamics._blas import layer_blas_threads
 from dynamics.cells._engine import Engine, n_gates
 from dynamics.cells._validate import (
     as_float_array,

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from dynamics._blas import layer_blas_threads
 from dynamics.cells._validate import (
     as_float_array,
     check_dtype,
@@ -60,7 +61,8 @@ class Linear:
             raise ValueError(f"x: expected shape (..., {self.in_features}), got {x.shape}")
         check_finite(x, "x")
         self._x = x
-        y = np.matmul(x, self._params["weight"].T)
+        with layer_blas_threads():
+            y = np.matmul(x, self._params["weight"].T)
         if "bias" in self._params:
             y += self._params["bias"]
         return y
@@ -75,7 +77,9 @@ class Linear:
         g = as_float_array(grad_output, "grad_output", self.dtype)
         check_shape(g, x.shape[:-1] + (self.out_features,), "grad_output")
         g2 = g.reshape(-1, self.out_features)
-        grads = {"weight": np.matmul(g2.T, x.reshape(-1, self.in_features))}
+        with layer_blas_threads():
+            grads = {"weight": np.matmul(g2.T, x.reshape(-1, self.in_features))}
+            grad_input = np.matmul(g, self._params["weight"])
         if "bias" in self._params:
             grads["bias"] = g2.sum(axis=0)
-        return np.matmul(g, self._params["weight"]), grads
+        return grad_input, grads

@@ -146,10 +146,16 @@ def _serial(fn: Callable, tasks: Iterable[Task]) -> Iterator[tuple[Task, dict]]:
         yield task, run_task(fn, task.params, task.seed)
 
 
-def _exit_with_parent(parent_pid: int) -> None:
+def _exit_with_parent(parent_pid: int, blas_threads: int = 1) -> None:
     """Worker initializer: exit when the sweeping process dies (e.g. SIGKILL), so no
-    orphaned worker keeps computing a task whose result nobody will store."""
+    orphaned worker keeps computing a task whose result nobody will store; and give the
+    worker's BLAS its share of the cores (``blas_threads``), so that the workers' thread
+    pools do not oversubscribe the machine."""
     import threading
+
+    from dynamics._blas import set_process_blas_threads
+
+    set_process_blas_threads(blas_threads)
 
     def watch() -> None:
         while os.getppid() == parent_pid:
@@ -160,8 +166,11 @@ def _exit_with_parent(parent_pid: int) -> None:
 
 
 def _new_pool(n_workers: int) -> ProcessPoolExecutor:
+    blas_threads = max(1, (os.cpu_count() or 1) // n_workers)
     return ProcessPoolExecutor(
-        max_workers=n_workers, initializer=_exit_with_parent, initargs=(os.getpid(),)
+        max_workers=n_workers,
+        initializer=_exit_with_parent,
+        initargs=(os.getpid(), blas_threads),
     )
 
 

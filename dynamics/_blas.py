@@ -1,4 +1,4 @@
-"""BLAS thread count used by the recurrent layers.
+"""BLAS thread counts: per layer call (recurrent layers) and per worker process (sweeps).
 
 A recurrent layer is a chain of small GEMMs (per step (B, H) x (H, G*H)) plus a few larger
 ones (input projection and weight gradients over all T*B rows). A BLAS thread pool that
@@ -23,9 +23,10 @@ _setters: list | None = None
 _threads = 1
 
 
-def _find_setters() -> list:
+def _find_setters(symbol: str = "openblas_set_num_threads_local") -> list:
     global _setters
-    if _setters is not None:
+    local = symbol == "openblas_set_num_threads_local"
+    if local and _setters is not None:
         return _setters
     found = []
     try:
@@ -37,15 +38,27 @@ def _find_setters() -> list:
                 for m in (numpy, scipy)]
         for d in dirs:
             for path in sorted(glob.glob(os.path.join(d, "libscipy_openblas*.so*"))):
-                fn = getattr(ctypes.CDLL(path), "openblas_set_num_threads_local", None)
+                fn = getattr(ctypes.CDLL(path), symbol, None)
                 if fn is not None:
-                    fn.restype = ctypes.c_int
+                    fn.restype = ctypes.c_int if local else None
                     fn.argtypes = [ctypes.c_int]
                     found.append(fn)
     except (ImportError, OSError, AttributeError):  # pragma: no cover - installation specific
         found = []
-    _setters = found
+    if local:
+        _setters = found
     return found
+
+
+def set_process_blas_threads(n: int) -> None:
+    """Set the BLAS thread count of the whole process (numpy's and scipy's OpenBLAS).
+
+    Used in sweep worker processes: with one worker per core, each worker's BLAS must not
+    start a thread per core too, or the cores are oversubscribed and the spinning BLAS
+    threads stall each other (the same reason Dask's nanny sets OPENBLAS_NUM_THREADS=1).
+    """
+    for fn in _find_setters("openblas_set_num_threads"):
+        fn(int(n))
 
 
 def set_blas_threads(n: int) -> None:
