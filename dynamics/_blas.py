@@ -23,10 +23,9 @@ _setters: list | None = None
 _threads = 1
 
 
-def _find_setters(symbol: str = "openblas_set_num_threads_local") -> list:
+def _find_setters() -> list:
     global _setters
-    local = symbol == "openblas_set_num_threads_local"
-    if local and _setters is not None:
+    if _setters is not None:
         return _setters
     found = []
     try:
@@ -38,26 +37,26 @@ def _find_setters(symbol: str = "openblas_set_num_threads_local") -> list:
                 for m in (numpy, scipy)]
         for d in dirs:
             for path in sorted(glob.glob(os.path.join(d, "libscipy_openblas*.so*"))):
-                fn = getattr(ctypes.CDLL(path), symbol, None)
+                fn = getattr(ctypes.CDLL(path), "openblas_set_num_threads_local", None)
                 if fn is not None:
-                    fn.restype = ctypes.c_int if local else None
+                    fn.restype = ctypes.c_int
                     fn.argtypes = [ctypes.c_int]
                     found.append(fn)
     except (ImportError, OSError, AttributeError):  # pragma: no cover - installation specific
         found = []
-    if local:
-        _setters = found
+    _setters = found
     return found
 
 
 def set_process_blas_threads(n: int) -> None:
-    """Set the BLAS thread count of the whole process (numpy's and scipy's OpenBLAS).
+    """Set the BLAS thread count of the calling thread (numpy's and scipy's OpenBLAS).
 
-    Used in sweep worker processes: with one worker per core, each worker's BLAS must not
-    start a thread per core too, or the cores are oversubscribed and the spinning BLAS
-    threads stall each other (the same reason Dask's nanny sets OPENBLAS_NUM_THREADS=1).
+    Called in a sweep worker process's main thread, which runs its tasks: with one worker
+    per core, each worker's BLAS must not start a thread per core too, or the cores are
+    oversubscribed and the spinning BLAS threads stall each other (the same reason Dask's
+    nanny sets OPENBLAS_NUM_THREADS=1 in its workers).
     """
-    for fn in _find_setters("openblas_set_num_threads"):
+    for fn in _find_setters():
         fn(int(n))
 
 
