@@ -13,6 +13,7 @@ import ast
 import importlib.util
 import json
 import os
+import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -58,10 +59,18 @@ def load_scenario(name: str) -> ModuleType:
             f"name: unknown scenario {name!r}; available: {', '.join(available) or '(none)'}"
         )
     path = scenario_dir() / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"dynamics_scenario_{name}", path)
+    module_name = f"dynamics_scenario_{name}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    # registered before it runs, like a normal import: numba's on-disk cache (and pickle)
+    # look functions up through their module's entry in sys.modules
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(module_name, None)
+        raise
     if not hasattr(module, "run"):
         raise ValueError(f"scenario {name!r} defines no run(out_dir, seed) function")
     return module
