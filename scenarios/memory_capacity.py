@@ -106,13 +106,13 @@ def run(out_dir: Path, seed: int) -> dict:
     # --- main grid through dyn.sweep (resumable: the store lives in the output folder)
     start = time.perf_counter()
     main = dyn.sweep(dyn.capacity_task, grid(cfg), seeds=cfg["n_seeds"], base_seed=seed,
-                     store=out_dir / "sweep_main", progress=False, **parallel)
+                     store=out_dir / f"sweep_main_seed{seed}", progress=False, **parallel)
     main_seconds = time.perf_counter() - start
     clean_points = [{"rule": "pseudoinverse", "n_neurons": int(n), "alpha": float(a),
                      "flip_fraction": 0.0, "n_probes": cfg["n_probes"]}
                     for n in cfg["sizes"] for a in loads_for("pseudoinverse", cfg["n_loads"])]
     clean = dyn.sweep(dyn.capacity_task, clean_points, seeds=cfg["clean_seeds"],
-                      base_seed=seed, store=out_dir / "sweep_clean", progress=False,
+                      base_seed=seed, store=out_dir / f"sweep_clean_seed{seed}", progress=False,
                       **parallel)
 
     alpha_c: dict = {rule: {} for rule in RULES}
