@@ -90,6 +90,30 @@ def append_point(ts, ys, es, n_saved, t, y, e):
 
 
 @nb.njit(cache=True)
+def combine_stages(y, h, coef, n_terms, K, out):
+    """out = y + h * sum_{l < n_terms} coef[l] K[l]."""
+    for i in range(out.shape[0]):
+        out[i] = y[i]
+    for l in range(n_terms):
+        a = h * coef[l]
+        if a != 0.0:
+            for i in range(out.shape[0]):
+                out[i] += a * K[l, i]
+
+
+@nb.njit(cache=True)
+def stage_sum(h, coef, K, out):
+    """out = h * sum_l coef[l] K[l]."""
+    for i in range(out.shape[0]):
+        out[i] = 0.0
+    for l in range(coef.shape[0]):
+        a = h * coef[l]
+        if a != 0.0:
+            for i in range(out.shape[0]):
+                out[i] += a * K[l, i]
+
+
+@nb.njit(cache=True)
 def rms_norm(v, scale):
     acc = 0.0
     for i in range(v.shape[0]):
@@ -378,31 +402,16 @@ def integrate_single(
 
         # stages 2..s
         for st in range(1, s):
-            for i in range(n):
-                acc = 0.0
-                for l in range(st):
-                    a_sl = A[st, l]
-                    if a_sl != 0.0:
-                        acc += a_sl * K[l, i]
-                work[i] = y[i] + h_step * acc
+            combine_stages(y, h_step, A[st], st, K, work)
             rhs(t + c[st] * h_step, work, p, K[st])
         nfev += s - 1
-        for i in range(n):
-            acc = 0.0
-            for st in range(s):
-                if b[st] != 0.0:
-                    acc += b[st] * K[st, i]
-            y_new[i] = y[i] + h_step * acc
+        combine_stages(y, h_step, b, s, K, y_new)
         finite = all_finite(y_new)
 
         if adaptive:
             if finite:
+                stage_sum(h_step, e, K, err_vec)
                 for i in range(n):
-                    acc = 0.0
-                    for st in range(s):
-                        if e[st] != 0.0:
-                            acc += e[st] * K[st, i]
-                    err_vec[i] = h_step * acc
                     scale[i] = atol[i] + rtol * max(abs(y[i]), abs(y_new[i]))
                 err = rms_norm(err_vec, scale)
             else:

@@ -29,10 +29,12 @@ from dynamics.integrate.engine import (
     STATUS_FAILED,
     STATUS_SUCCESS,
     all_finite,
+    combine_stages,
     initial_step,
     interpolate,
     interpolation_coefficients,
     max_abs,
+    stage_sum,
 )
 from dynamics.models.base import RHS_BATCH_SIGNATURE
 
@@ -208,24 +210,11 @@ def integrate_ensemble(
             Hs[j] = hs
         for st in range(1, s):
             for j in range(na):
-                hs = Hs[j]
-                for i in range(n):
-                    acc = 0.0
-                    for l in range(st):
-                        a_sl = A[st, l]
-                        if a_sl != 0.0:
-                            acc += a_sl * K[l, j, i]
-                    Ytmp[j, i] = Y[j, i] + hs * acc
-                tvec[j] = T[j] + c[st] * hs
+                combine_stages(Y[j], Hs[j], A[st], st, K[:, j, :], Ytmp[j])
+                tvec[j] = T[j] + c[st] * Hs[j]
             _eval_block(rhs, rhs_batch, use_batch, tvec, Ytmp, p, K[st], na)
         for j in range(na):
-            hs = Hs[j]
-            for i in range(n):
-                acc = 0.0
-                for st in range(s):
-                    if b[st] != 0.0:
-                        acc += b[st] * K[st, j, i]
-                Ynew[j, i] = Y[j, i] + hs * acc
+            combine_stages(Y[j], Hs[j], b, s, K[:, j, :], Ynew[j])
         if not fsal:
             for j in range(na):
                 tvec[j] = T[j] + Hs[j]
@@ -243,13 +232,9 @@ def integrate_ensemble(
             if adaptive:
                 err = math.inf
                 if finite:
+                    stage_sum(hs, e, K[:, j, :], err_vec)
                     for i in range(n):
-                        acc = 0.0
-                        for st in range(s):
-                            if e[st] != 0.0:
-                                acc += e[st] * K[st, j, i]
-                        sc = atol[i] + rtol * max(abs(Y[j, i]), abs(Ynew[j, i]))
-                        err_vec[i] = hs * acc / sc
+                        err_vec[i] /= atol[i] + rtol * max(abs(Y[j, i]), abs(Ynew[j, i]))
                     acc = 0.0
                     for i in range(n):
                         acc += err_vec[i] * err_vec[i]
