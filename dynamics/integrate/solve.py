@@ -28,7 +28,15 @@ from dynamics.integrate.solution import (
     energy_increase,
 )
 from dynamics.integrate.tableaus import TABLEAUS, Tableau
-from dynamics.models.base import Event, Model
+from dynamics.models.base import (
+    ENERGY_SIGNATURE,
+    EVENT_SIGNATURE,
+    RHS_BATCH_SIGNATURE,
+    RHS_SIGNATURE,
+    Event,
+    Model,
+    kernel_handle,
+)
 
 __all__ = ["solve", "solve_ensemble", "METHODS"]
 
@@ -250,15 +258,18 @@ def solve(
     slots = 2
     while slots < n_events:
         slots *= 2
-    ev_kernels = tuple(ev.kernel for ev in evs) + (never_event,) * (slots - n_events)
+    ev_kernels = tuple(
+        kernel_handle(k, EVENT_SIGNATURE)
+        for k in [ev.kernel for ev in evs] + [never_event] * (slots - n_events)
+    )
     terminal = np.array([ev.terminal for ev in evs] or [False], dtype=np.bool_)
     direction = np.array([ev.direction for ev in evs] or [0.0], dtype=np.float64)
     has_energy = model.energy_kernel is not None
 
     engine = single_engine(len(ev_kernels))
     out = engine(
-        model.rhs_kernel,
-        model.energy_kernel if has_energy else no_energy,
+        kernel_handle(model.rhs_kernel, RHS_SIGNATURE),
+        kernel_handle(model.energy_kernel if has_energy else no_energy, ENERGY_SIGNATURE),
         ev_kernels,
         model.params,
         y0_arr,
@@ -390,10 +401,12 @@ def solve_ensemble(
     for blk in iterator:
         parts.append(
             engine(
-                model.rhs_kernel,
-                model.rhs_batch_kernel if use_batch else no_batch,
+                kernel_handle(model.rhs_kernel, RHS_SIGNATURE),
+                kernel_handle(model.rhs_batch_kernel if use_batch else no_batch,
+                              RHS_BATCH_SIGNATURE),
                 use_batch,
-                model.energy_kernel if has_energy else no_energy,
+                kernel_handle(model.energy_kernel if has_energy else no_energy,
+                              ENERGY_SIGNATURE),
                 has_energy,
                 model.params,
                 np.ascontiguousarray(Y[blk]),

@@ -79,6 +79,43 @@ _SIGNATURE_TEXT = {
 }
 
 
+class KernelHandle(types.WrapperAddressProtocol):
+    """A compiled kernel as a numba first-class function value with a fixed address.
+
+    Handing a dispatcher to a compiled solver makes numba look up the kernel's machine-code
+    address on every call (tens of microseconds for a handful of kernels); a handle looks it
+    up once. It keeps the dispatcher alive, and with it the code the address points to.
+    """
+
+    def __init__(self, dispatcher: CPUDispatcher, signature) -> None:
+        from numba.experimental.function_type import _get_wrapper_address
+
+        self.dispatcher = dispatcher
+        self._signature = signature
+        self._address = int(_get_wrapper_address(dispatcher, signature))
+        # numba's typeof reads this attribute instead of rebuilding the type on every call
+        self._numba_type_ = types.FunctionType(signature)
+
+    def __wrapper_address__(self) -> int:
+        return self._address
+
+    def signature(self):
+        return self._signature
+
+
+_HANDLES: dict[tuple[int, str], KernelHandle] = {}
+
+
+def kernel_handle(dispatcher: CPUDispatcher, signature) -> KernelHandle:
+    """The (cached) :class:`KernelHandle` of ``dispatcher`` for ``signature``."""
+    key = (id(dispatcher), str(signature))
+    handle = _HANDLES.get(key)
+    if handle is None or handle.dispatcher is not dispatcher:
+        handle = KernelHandle(dispatcher, signature)
+        _HANDLES[key] = handle
+    return handle
+
+
 def compile_kernel(fn: Callable, signature, argument: str) -> CPUDispatcher:
     """Return ``fn`` as a numba dispatcher compiled for ``signature``.
 
