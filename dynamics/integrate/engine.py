@@ -90,12 +90,12 @@ def append_point(ts, ys, es, n_saved, t, y, e):
 
 
 @nb.njit(cache=True)
-def combine_stages(y, h, coef, n_terms, K, out):
-    """out = y + h * sum_{l < n_terms} coef[l] K[l]."""
+def combine_stages(y, h, A, row, n_terms, K, out):
+    """out = y + h * sum_{l < n_terms} A[row, l] K[l] (indices, not row views: no refcounts)."""
     for i in range(out.shape[0]):
         out[i] = y[i]
     for l in range(n_terms):
-        a = h * coef[l]
+        a = h * A[row, l]
         if a != 0.0:
             for i in range(out.shape[0]):
                 out[i] += a * K[l, i]
@@ -402,10 +402,10 @@ def integrate_single(
 
         # stages 2..s
         for st in range(1, s):
-            combine_stages(y, h_step, A[st], st, K, work)
+            combine_stages(y, h_step, A, st, st, K, work)
             rhs(t + c[st] * h_step, work, p, K[st])
         nfev += s - 1
-        combine_stages(y, h_step, b, s, K, y_new)
+        combine_stages(y, h_step, b.reshape((1, s)), 0, s, K, y_new)
         finite = all_finite(y_new)
 
         if adaptive:

@@ -120,6 +120,7 @@ def integrate_ensemble(
             has_d = True
 
     Y = Y0.copy()
+    B = b.reshape((1, s))
     K = np.empty((s, m, n))
     Ytmp = np.empty((m, n))
     Ynew = np.empty((m, n))
@@ -210,11 +211,11 @@ def integrate_ensemble(
             Hs[j] = hs
         for st in range(1, s):
             for j in range(na):
-                combine_stages(Y[j], Hs[j], A[st], st, K[:, j, :], Ytmp[j])
+                combine_stages(Y[j], Hs[j], A, st, st, K[:, j, :], Ytmp[j])
                 tvec[j] = T[j] + c[st] * Hs[j]
             _eval_block(rhs, rhs_batch, use_batch, tvec, Ytmp, p, K[st], na)
         for j in range(na):
-            combine_stages(Y[j], Hs[j], b, s, K[:, j, :], Ynew[j])
+            combine_stages(Y[j], Hs[j], B, 0, s, K[:, j, :], Ynew[j])
         if not fsal:
             for j in range(na):
                 tvec[j] = T[j] + Hs[j]
