@@ -138,8 +138,8 @@ def two_neuron_part(cfg: dict) -> tuple[dict, dict]:
 
     finals = g.g(ens.y[:, :, -1])
     summary = {
-        "w12": 1.0,
-        "gain": "tanh",
+        "w12": float(model.W[0, 1]),
+        "gain": model.gain.name,
         "gain_scale": g.lam,
         "portrait_space": "output V = g(u)",
         "fixed_points": fixed,

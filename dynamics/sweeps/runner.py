@@ -40,8 +40,10 @@ def _replicates(seeds: Any) -> list[int]:
         if not reps:
             raise ValueError("seeds: expected at least one replicate index, got none")
         for r in reps:
-            if isinstance(r, bool) or not isinstance(r, int | np.integer) or r < 0:
-                raise TypeError(f"seeds: replicate indices must be non-negative ints, got {r!r}")
+            if isinstance(r, bool) or not isinstance(r, int | np.integer):
+                raise TypeError(f"seeds: replicate indices must be ints, got {r!r}")
+            if r < 0:
+                raise ValueError(f"seeds: replicate indices must be >= 0, got {r}")
         if len(set(reps)) != len(reps):
             raise ValueError(f"seeds: replicate indices repeat: {reps}")
         return [int(r) for r in reps]
@@ -282,5 +284,7 @@ def load_sweep(store: str | Path) -> SweepResult:
     seen = set(order)
     order += [tid for tid in best if tid not in seen]
     param_names = list(dict.fromkeys(k for r in best.values() for k in r["params"]))
-    return _build_result(order, best, lambda rec: load_arrays(path, rec), len(best), path,
+    # tasks the sweep planned (its grid order) but has not finished count as missing
+    n_tasks = len(set(meta.get("task_order", [])) | set(best))
+    return _build_result(order, best, lambda rec: load_arrays(path, rec), n_tasks, path,
                          param_names)

@@ -150,6 +150,8 @@ def test_function_missing_on_the_workers_is_a_clear_error(tmp_path, dask_address
         ({"seeds": 0}, ValueError, "seeds: expected at least 1"),
         ({"seeds": [1, 1]}, ValueError, "seeds: replicate indices repeat"),
         ({"seeds": "3"}, TypeError, "seeds"),
+        ({"seeds": [0, -1]}, ValueError, "seeds: replicate indices must be >= 0"),
+        ({"seeds": [0, 1.5]}, TypeError, "seeds: replicate indices must be ints"),
         ({"base_seed": -1}, ValueError, "base_seed"),
         ({"store": 3}, TypeError, "store: expected a folder path"),
         ({"resume": "yes"}, TypeError, "resume: expected True or False"),

@@ -29,13 +29,15 @@ def _grid(tmp_path: Path) -> dict:
 def test_sigkill_midway_then_resume(tmp_path, executor):
     store = tmp_path / "store"
     script = tmp_path / "run_sweep.py"
+    # two workers whatever the machine, so that the sweep is still running when it is killed
+    workers = ", n_workers=2" if executor == "processes" else ""
     script.write_text(textwrap.dedent(f"""
         import dynamics as dyn
         from sweep_tasks import logged
 
         if __name__ == "__main__":
             dyn.sweep(logged, {_grid(tmp_path)!r}, seeds=2, store={str(store)!r},
-                      executor={executor!r}, progress=False)
+                      executor={executor!r}, progress=False{workers})
     """))
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent),
                                                         os.environ.get("PYTHONPATH", "")])}

@@ -134,6 +134,7 @@ def test_interrupted_store_gives_partial_result_then_completes(tmp_path):
     (partial / "results.jsonl").write_text("\n".join(lines[:2]) + "\n")
     view = dyn.load_sweep(partial)
     assert len(view) == 2
+    assert not view.complete and view.n_missing == 3
     resumed = _run_logged(tmp_path, partial)
     assert resumed.complete and len(_lines(partial)) == 5
     np.testing.assert_array_equal(resumed["y"], full["y"])
