@@ -113,6 +113,8 @@ def run(out_dir: Path, seed: int) -> dict:
     u_train, u_test = (train - mean) / std, (test - mean) / std
     step_scale = np.diff(u_train, axis=0).std(axis=0)
     rms_norm = float(np.sqrt(np.mean(np.sum(u_test**2, axis=1))))
+    # persistence baseline u_hat_{t+1} = u_t on the same held-out stretch as the networks
+    persistence_rmse = float(np.sqrt(np.mean(np.sum(np.diff(u_test, axis=0) ** 2, axis=1))))
 
     horizon = int(round(cfg["horizon_lyapunov"] / (LAMBDA_MAX * dt)))
     warmup, window, batch = cfg["warmup"], cfg["window"], cfg["batch"]
@@ -231,6 +233,7 @@ def run(out_dir: Path, seed: int) -> dict:
         "vpt_threshold": VPT_THRESHOLD,
         "config": cfg,
         "integrate_seconds": integrate_seconds,
+        "persistence_one_step_rmse_normalised": persistence_rmse / rms_norm,
         "results": results,
         "figures": ["free_running_prediction.png", "error_growth.png", "attractor.png",
                     "training.png"],

@@ -26,7 +26,12 @@ def check_dtype(dtype: Any) -> np.dtype:
 
 
 def check_positive_int(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+    """Return ``value`` as an int >= 1: TypeError if it is not an integer (bools and floats
+    such as 1.5 or 2.0 are refused), ValueError if it is an integer < 1."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise TypeError(f"{name}: expected a positive integer, "
+                        f"got {type(value).__name__} {value!r}")
+    if value < 1:
         raise ValueError(f"{name}: expected a positive integer, got {value!r}")
     return int(value)
 

@@ -6,7 +6,10 @@ place from a dict of gradients with the same keys.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+import numbers
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -32,10 +35,51 @@ def _check_grads(params: dict[str, np.ndarray], grads: Mapping[str, np.ndarray])
                              f"got {np.shape(g)}")
 
 
-def _check_lr(lr: float) -> float:
-    if not np.isfinite(lr) or lr < 0:
-        raise ValueError(f"lr: expected a finite non-negative number, got {lr!r}")
-    return float(lr)
+def _check_real(value: Any, name: str, expected: str) -> float:
+    """Return ``value`` as a finite float; TypeError if it is not a real number (bools are
+    refused), ValueError if it is NaN or infinite."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name}: expected {expected}, got {type(value).__name__} {value!r}")
+    x = float(value)
+    if not math.isfinite(x):
+        raise ValueError(f"{name}: expected {expected}, got {value!r}")
+    return x
+
+
+def _check_non_negative(value: Any, name: str) -> float:
+    x = _check_real(value, name, "a finite non-negative number")
+    if x < 0:
+        raise ValueError(f"{name}: expected a finite non-negative number, got {value!r}")
+    return x
+
+
+def _check_strictly_positive(value: Any, name: str) -> float:
+    x = _check_real(value, name, "a finite number > 0")
+    if not x > 0:
+        raise ValueError(f"{name}: expected a finite number > 0, got {value!r}")
+    return x
+
+
+def _check_unit_interval(value: Any, name: str) -> float:
+    x = _check_real(value, name, "a number in [0, 1)")
+    if not 0.0 <= x < 1.0:
+        raise ValueError(f"{name}: expected a number in [0, 1), got {value!r}")
+    return x
+
+
+def _check_lr(lr: Any) -> float:
+    return _check_non_negative(lr, "lr")
+
+
+def _check_betas(betas: Any) -> tuple[float, float]:
+    if isinstance(betas, str | bytes) or not isinstance(betas, Sequence | np.ndarray):
+        raise TypeError(f"betas: expected a pair (beta1, beta2) of numbers in [0, 1), "
+                        f"got {type(betas).__name__} {betas!r}")
+    if len(betas) != 2:
+        raise ValueError(f"betas: expected a pair (beta1, beta2) of numbers in [0, 1), "
+                         f"got {len(betas)} value(s): {betas!r}")
+    return (_check_unit_interval(betas[0], "betas[0]"),
+            _check_unit_interval(betas[1], "betas[1]"))
 
 
 class SGD:
@@ -50,12 +94,8 @@ class SGD:
                  weight_decay: float = 0.0) -> None:
         self.params = _check_params(params)
         self.lr = _check_lr(lr)
-        if not 0.0 <= momentum < 1.0:
-            raise ValueError(f"momentum: expected a value in [0, 1), got {momentum!r}")
-        if weight_decay < 0:
-            raise ValueError(f"weight_decay: expected >= 0, got {weight_decay!r}")
-        self.momentum = float(momentum)
-        self.weight_decay = float(weight_decay)
+        self.momentum = _check_unit_interval(momentum, "momentum")
+        self.weight_decay = _check_non_negative(weight_decay, "weight_decay")
         self._velocity: dict[str, np.ndarray] = {}
 
     def step(self, grads: Mapping[str, np.ndarray]) -> None:
@@ -92,14 +132,9 @@ class Adam:
                  weight_decay: float = 0.0) -> None:
         self.params = _check_params(params)
         self.lr = _check_lr(lr)
-        b1, b2 = betas
-        if not (0.0 <= b1 < 1.0 and 0.0 <= b2 < 1.0):
-            raise ValueError(f"betas: expected two values in [0, 1), got {betas!r}")
-        if eps <= 0:
-            raise ValueError(f"eps: expected > 0, got {eps!r}")
-        self.betas = (float(b1), float(b2))
-        self.eps = float(eps)
-        self.weight_decay = float(weight_decay)
+        self.betas = _check_betas(betas)
+        self.eps = _check_strictly_positive(eps, "eps")
+        self.weight_decay = _check_non_negative(weight_decay, "weight_decay")
         self._m: dict[str, np.ndarray] = {}
         self._v: dict[str, np.ndarray] = {}
         self._t: dict[str, int] = {}
@@ -134,6 +169,17 @@ class Adam:
         self._t.clear()
 
 
+def _check_grad_arrays(grads: Any) -> None:
+    """Clipping works in place: ``grads`` must be a mapping of name -> float numpy array."""
+    if not isinstance(grads, Mapping):
+        raise TypeError(f"grads: expected a dict of name -> numpy array, "
+                        f"got {type(grads).__name__}")
+    for k, g in grads.items():
+        if not isinstance(g, np.ndarray) or not np.issubdtype(g.dtype, np.floating):
+            raise TypeError(f"grads['{k}']: expected a float numpy array (clipped in place), "
+                            f"got {type(g).__name__}")
+
+
 def global_norm(grads: Mapping[str, np.ndarray]) -> float:
     """sqrt(sum over all arrays of sum g^2), accumulated in float64."""
     return float(np.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64)))
@@ -146,8 +192,8 @@ def clip_grad_norm(grads: Mapping[str, np.ndarray], max_norm: float) -> float:
 
     Returns the global norm before clipping.
     """
-    if not max_norm > 0:
-        raise ValueError(f"max_norm: expected > 0, got {max_norm!r}")
+    max_norm = _check_strictly_positive(max_norm, "max_norm")
+    _check_grad_arrays(grads)
     norm = global_norm(grads)
     coef = max_norm / (norm + 1e-6)
     if coef < 1.0:
@@ -158,7 +204,7 @@ def clip_grad_norm(grads: Mapping[str, np.ndarray], max_norm: float) -> float:
 
 def clip_grad_value(grads: Mapping[str, np.ndarray], clip_value: float) -> None:
     """Clip every gradient element in place to [-clip_value, clip_value]."""
-    if not clip_value > 0:
-        raise ValueError(f"clip_value: expected > 0, got {clip_value!r}")
+    clip_value = _check_strictly_positive(clip_value, "clip_value")
+    _check_grad_arrays(grads)
     for g in grads.values():
         np.clip(g, -clip_value, clip_value, out=g)

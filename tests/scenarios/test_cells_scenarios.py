@@ -44,14 +44,14 @@ def test_scenarios_are_listed():
 
 def test_adding_problem_quick(tmp_path, monkeypatch):
     summary, on_disk, _ = _run("adding_problem", tmp_path, monkeypatch)
-    assert on_disk["trivial_mse"] == pytest.approx(1 / 6)
     assert set(on_disk["results"]) == {"T=10", "T=20"}
     for per_model in on_disk["results"].values():
         assert set(per_model) == {"LSTM", "GRU", "RNN"}
         for r in per_model.values():
             assert _finite(r["test_mse"], r["final_train_mse"], r["train_seconds"])
+            # measured on held-out sequences: positive (no model is exact) and bounded
             assert 0 < r["test_mse"] < 2.0
-            assert r["ratio_to_trivial"] == pytest.approx(r["test_mse"] * 6)
+            assert r["final_train_mse"] > 0
     # same seed, same numbers
     again, _, _ = _run("adding_problem", tmp_path / "again", monkeypatch)
     for key, per_model in summary["results"].items():
@@ -75,13 +75,16 @@ def test_rnn_gradients_quick(tmp_path, monkeypatch):
     assert set(grads) == {"RNN rho=0.5", "RNN rho=1", "RNN rho=1.5", "LSTM", "GRU",
                           "LSTM trained", "GRU trained"}
     for entry in grads.values():
-        assert entry["norm_dL_dh_T"] == pytest.approx(1.0)
         assert _finite(entry["ratio_h0_over_hT"], entry["per_step_factor"])
+        assert entry["norm_dL_dh_0"] > 0 and entry["ratio_h0_over_hT"] > 0
         # the step-by-step cell backward and the layer's BPTT agree exactly
         assert entry["check_vs_layer_bptt_max_abs_diff"] < 1e-12
     # a larger recurrent spectral radius lets the gradient travel further back
     ratios = [grads[f"RNN rho={r}"]["ratio_h0_over_hT"] for r in ("0.5", "1", "1.5")]
     assert ratios[0] < ratios[1] < ratios[2]
+    # with spectral radius <= 1 (and tanh' <= 1) the gradient vanishes going back in time
+    for rho in ("0.5", "1"):
+        assert grads[f"RNN rho={rho}"]["per_step_factor"] < 1.0, rho
     assert "norm_dL_dc_0" in grads["LSTM"] and "norm_dL_dc_0" in grads["LSTM trained"]
     for kind in ("LSTM", "GRU"):
         assert _finite(grads[f"{kind} trained"]["trained_adding_test_mse"])
@@ -101,13 +104,23 @@ def test_rnn_gradients_spectral_radius():
 
 def test_sequence_prediction_quick(tmp_path, monkeypatch):
     _, on_disk, _ = _run("sequence_prediction", tmp_path, monkeypatch)
-    assert on_disk["lambda_max"] == pytest.approx(0.906)
     horizon = on_disk["config"]["horizon_lyapunov"]
+    # the persistence baseline u_{t+1} = u_t, recomputed here from the same held-out data
+    cfg = on_disk["config"]
+    module = load_scenario("sequence_prediction")
+    series = module.lorenz_series(cfg["n_train"] + cfg["n_test"], cfg["dt"], seed=0)
+    train, test = series[: cfg["n_train"]], series[cfg["n_train"]:]
+    u_test = (test - train.mean(axis=0)) / train.std(axis=0)
+    persistence = np.sqrt(np.mean(np.sum(np.diff(u_test, axis=0) ** 2, axis=1)))
+    persistence /= np.sqrt(np.mean(np.sum(u_test**2, axis=1)))
+    assert on_disk["persistence_one_step_rmse_normalised"] == pytest.approx(persistence)
     assert set(on_disk["results"]) == {"GRU", "LSTM"}
     for r in on_disk["results"].values():
         vpt = [r[f"valid_prediction_time_lyapunov_{k}"] for k in ("min", "median", "max")]
         assert _finite(*vpt, r["one_step_rmse_normalised"], r["final_train_loss"])
         assert 0 <= vpt[0] <= vpt[1] <= vpt[2] <= horizon + 1e-9
+        # even after a quick training run the network's one-step prediction beats persistence
+        assert r["one_step_rmse_normalised"] < persistence
 
 
 def test_lorenz_series_stays_on_the_attractor():
