@@ -209,7 +209,7 @@ def run(out_dir: Path, seed: int) -> dict:
         },
         "basins_mean_final_overlap": {"initial_overlaps": m0.tolist(), **basins},
         "mixture_states": mixtures,
-        "sweep": {"executor": cfg["executor"], "n_workers": n_workers,
+        "sweep": {"executor": cfg["executor"], "n_workers": parallel.get("n_workers"),
                   "n_tasks": len(main) + len(clean), "failed": len(main.failed)
                   + len(clean.failed), "main_grid_seconds": round(main_seconds, 1)},
     }

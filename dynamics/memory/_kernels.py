@@ -167,24 +167,6 @@ def async_recall(
                 converged[p] = False
 
 
-@njit(cache=True)
-def add_changed_rows(h, d, w):  # pragma: no cover - compiled
-    """h[r] += sum_j d[r, j] W[j, :] over the nonzero d[r, j] only (W symmetric).
-
-    The synchronous update's fields after a sweep in which few neurons changed: O(N) per
-    changed neuron instead of a full O(N^2) product per probe.
-    """
-    rows, n = d.shape
-    for r in range(rows):
-        hr = h[r]
-        for j in range(n):
-            dj = d[r, j]
-            if dj != 0.0:
-                wj = w[j]
-                for k in range(n):
-                    hr[k] += dj * wj[k]
-
-
 @njit(cache=True, fastmath=True)
 def sync_step(h, theta, tie_tol, current, previous, delta, status, energy, sweep):
     # pragma: no cover - compiled
@@ -237,7 +219,11 @@ def sync_step(h, theta, tie_tol, current, previous, delta, status, energy, sweep
 
 @njit(cache=True, fastmath=True)
 def add_changed_rows_where(h, d, w, status):  # pragma: no cover - compiled
-    """:func:`add_changed_rows` restricted to the running probes (status == 0)."""
+    """h[r] += sum_j d[r, j] W[j, :] over the nonzero d[r, j] of the running probes (status == 0).
+
+    The synchronous update's fields after a sweep in which few neurons changed (W symmetric):
+    O(N) per changed neuron instead of a full O(N^2) product per probe.
+    """
     rows, n = d.shape
     for r in range(rows):
         if status[r] != 0:

@@ -25,7 +25,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from dynamics.memory import rules as _rules
-from dynamics.memory._checks import as_rng, check_positive_int, check_real
+from dynamics.memory._checks import (
+    as_float_array,
+    as_rng,
+    as_state_matrix,
+    check_positive_int,
+    check_real,
+)
 from dynamics.memory.hopfield import HopfieldNetwork
 
 __all__ = [
@@ -66,15 +72,25 @@ def random_patterns(n_patterns: int, n_neurons: int, seed=None) -> np.ndarray:
     return rng.integers(0, 2, size=(n_patterns, n_neurons)).astype(np.float64) * 2.0 - 1.0
 
 
+def _check_fraction(value, name: str) -> float:
+    value = check_real(value, name, minimum=0.0)
+    if value > 1.0:
+        raise ValueError(f"{name}: expected a number in [0, 1], got {value}")
+    return value
+
+
 def flip_bits(states: np.ndarray, fraction: float, seed=None) -> np.ndarray:
-    """Copy of bipolar ``states`` with exactly round(fraction * N) bits flipped per row."""
-    fraction = check_real(fraction, "fraction", minimum=0.0)
-    if fraction > 1.0:
-        raise ValueError(f"fraction: expected a number in [0, 1], got {fraction}")
+    """Copy of bipolar ``states`` with exactly round(fraction * N) bits flipped per row.
+
+    ``states``: one state (N,) or a batch (n, N) with values in {-1, +1}; ``fraction`` in
+    [0, 1]. Returns float64 of the same shape.
+    """
+    arr = as_float_array(states, "states")
+    if arr.ndim not in (1, 2):
+        raise ValueError(f"states: expected shape (N,) or (n, N), got shape {arr.shape}")
+    fraction = _check_fraction(fraction, "fraction")
+    out, single = as_state_matrix(arr, "states", arr.shape[-1], allow_empty=True)
     rng = as_rng(seed)
-    out = np.array(states, dtype=np.float64, copy=True)
-    single = out.ndim == 1
-    out = np.atleast_2d(out)
     n = out.shape[1]
     k = int(round(fraction * n))
     if k:
@@ -105,21 +121,23 @@ def retrieval_trial(
         raise ValueError(f"rule: expected one of {_rules.RULES}, got {rule!r}")
     n_neurons = check_positive_int(n_neurons, "n_neurons")
     n_patterns = check_positive_int(n_patterns, "n_patterns")
+    flip_fraction = _check_fraction(flip_fraction, "flip_fraction")
+    if n_probes is not None:
+        n_probes = check_positive_int(n_probes, "n_probes")
     criterion = check_real(criterion, "criterion")
-    rng = as_rng(seed)
-    xi = random_patterns(n_patterns, n_neurons, rng)
-    net = HopfieldNetwork(n_neurons, rule=rule)
     if rule == "pseudoinverse" and n_patterns > n_neurons:
         raise ValueError(
             f"n_patterns: the pseudo-inverse rule needs n_patterns <= n_neurons, got "
             f"{n_patterns} > {n_neurons}"
         )
+    rng = as_rng(seed)
+    xi = random_patterns(n_patterns, n_neurons, rng)
+    net = HopfieldNetwork(n_neurons, rule=rule)
     net.store(xi)
     if n_probes is None or n_probes >= n_patterns:
         chosen = np.arange(n_patterns)
     else:
-        chosen = np.sort(rng.choice(n_patterns, size=check_positive_int(n_probes, "n_probes"),
-                                    replace=False))
+        chosen = np.sort(rng.choice(n_patterns, size=n_probes, replace=False))
     targets = xi[chosen]
     probes = flip_bits(targets, flip_fraction, rng)
     result = net.recall(probes, mode="async", max_sweeps=max_sweeps, seed=rng)
@@ -171,10 +189,17 @@ def estimate_alpha_c(loads, fractions, level: float = 0.5) -> float:
     mean curve. Returns ``nan`` when the curve never crosses on the grid (capacity above the
     largest load, or below the smallest).
     """
-    a = np.asarray(loads, dtype=float)
-    f = np.asarray(fractions, dtype=float)
-    if a.shape != f.shape or a.ndim != 1:
-        raise ValueError("fractions: expected the same 1-D shape as loads")
+    a = as_float_array(loads, "loads")
+    f = as_float_array(fractions, "fractions")
+    level = check_real(level, "level")
+    if a.ndim != 1:
+        raise ValueError(f"loads: expected a 1-D array, got shape {a.shape}")
+    if f.ndim != 1:
+        raise ValueError(f"fractions: expected a 1-D array, got shape {f.shape}")
+    if a.size != f.size:
+        raise ValueError(
+            f"fractions: expected one value per load ({a.size}), got {f.size}"
+        )
     order = np.argsort(a)
     a, f = a[order], f[order]
     for k in range(1, a.size):
@@ -232,11 +257,21 @@ def capacity_curve(
     For large grids run :func:`retrieval_trial` through :func:`dynamics.sweep` instead (see
     the ``memory_capacity`` scenario). The number of patterns is max(1, round(alpha N)).
     """
+    if rule not in _rules.RULES:
+        raise ValueError(f"rule: expected one of {_rules.RULES}, got {rule!r}")
     n_neurons = check_positive_int(n_neurons, "n_neurons")
     n_seeds = check_positive_int(n_seeds, "n_seeds")
-    loads = np.asarray(loads, dtype=float)
-    if loads.ndim != 1 or loads.size == 0 or not np.all(loads > 0):
-        raise ValueError("loads: expected a non-empty 1-D array of positive loads P/N")
+    loads = as_float_array(loads, "loads")
+    if loads.ndim != 1 or loads.size == 0:
+        raise ValueError(
+            f"loads: expected a non-empty 1-D array of loads P/N, got shape {loads.shape}"
+        )
+    if not np.all(np.isfinite(loads)) or not np.all(loads > 0):
+        raise ValueError("loads: expected finite positive loads P/N")
+    flip_fraction = _check_fraction(flip_fraction, "flip_fraction")
+    if n_probes is not None:
+        n_probes = check_positive_int(n_probes, "n_probes")
+    criterion = check_real(criterion, "criterion")
     base = as_rng(seed)
     seeds = base.integers(0, 2**63 - 1, size=(loads.size, n_seeds))
     fractions = np.empty((loads.size, n_seeds))
@@ -264,9 +299,10 @@ def basin_curve(
     """Final overlap against initial overlap: the size of the basins of attraction.
 
     A probe with initial overlap m0 has (1 - m0) N / 2 flipped bits. For each m0,
-    ``n_trials`` (pattern, probe) pairs are recalled asynchronously in a network storing
-    round(load N) random patterns (a fresh network per trial block). Returns
-    ``(initial, final)`` with ``final`` of shape (len(initial), n_trials).
+    ``n_trials`` (pattern, probe) pairs are recalled asynchronously. One network storing
+    max(1, round(load N)) random patterns is built once and shared by every m0 (the curve
+    is measured on the same stored set; each m0 draws fresh target patterns and bit flips).
+    Returns ``(initial, final)`` with ``final`` of shape (len(initial), n_trials).
     """
     n_neurons = check_positive_int(n_neurons, "n_neurons")
     n_trials = check_positive_int(n_trials, "n_trials")
@@ -297,8 +333,25 @@ def classify_attractors(states, patterns, retrieval: float = 0.9, mixture_tol: f
       each of its three patterns);
     * other: spin-glass-like states with no macroscopic overlap pattern.
     """
-    s = np.atleast_2d(np.asarray(states, dtype=float))
-    x = np.atleast_2d(np.asarray(patterns, dtype=float))
+    s = as_float_array(states, "states")
+    x = as_float_array(patterns, "patterns")
+    if s.ndim not in (1, 2):
+        raise ValueError(f"states: expected shape (N,) or (n, N), got shape {s.shape}")
+    if x.ndim not in (1, 2):
+        raise ValueError(f"patterns: expected shape (N,) or (P, N), got shape {x.shape}")
+    s = np.atleast_2d(s)
+    x = np.atleast_2d(x)
+    if s.shape[1] != x.shape[1]:
+        raise ValueError(
+            f"patterns: expected {s.shape[1]} values per row (the width of states), "
+            f"got {x.shape[1]}"
+        )
+    if s.shape[1] == 0:
+        raise ValueError("states: expected at least one neuron per row")
+    if x.shape[0] == 0:
+        raise ValueError("patterns: expected at least one pattern")
+    retrieval = check_real(retrieval, "retrieval")
+    mixture_tol = check_real(mixture_tol, "mixture_tol", minimum=0.0)
     m = s @ x.T / s.shape[1]
     labels = []
     for row in m:

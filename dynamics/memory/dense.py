@@ -210,7 +210,7 @@ class DenseAssociativeMemory:
         rng = as_rng(seed)
         n_probes = s.shape[0]
         a = np.ascontiguousarray(s @ self._patterns.T)
-        seeds = rng.integers(0, 2**31 - 1, size=n_probes).astype(np.int64)
+        seeds = rng.integers(0, 2**63 - 1, size=n_probes, dtype=np.int64)
         energy = np.full((n_probes, max_sweeps + 1), np.nan)
         sweeps = np.zeros(n_probes, dtype=np.int64)
         converged = np.zeros(n_probes, dtype=np.bool_)
@@ -326,7 +326,7 @@ class ModernHopfield:
         the retrieval of Ramsauer et al. 2020), stopping early once every query moves by less
         than ``tol`` (max-norm)."""
         max_steps = check_positive_int(max_steps, "max_steps")
-        tol = check_real(tol, "tol", minimum=0.0)
+        tol = check_real(tol, "tol", minimum=0.0, strict=True)
         q, single = self._queries(probes, "probes")
         energies = [self.energy(q)]
         converged = np.zeros(q.shape[0], dtype=bool)

@@ -336,7 +336,7 @@ class HopfieldNetwork:
         n_probes, n = s.shape
         w = np.ascontiguousarray(self._weights)
         fields = self._fields(s)
-        seeds = rng.integers(0, 2**31 - 1, size=n_probes).astype(np.int64)
+        seeds = rng.integers(0, 2**63 - 1, size=n_probes, dtype=np.int64)
         energy = np.full((n_probes, max_sweeps + 1), np.nan)
         sweeps = np.zeros(n_probes, dtype=np.int64)
         converged = np.zeros(n_probes, dtype=np.bool_)

@@ -21,7 +21,7 @@ import numpy as np
 import scipy.linalg
 from numba import njit
 
-from dynamics.memory._checks import as_state_matrix, check_encoding
+from dynamics.memory._checks import as_float_array, as_state_matrix, check_encoding
 
 __all__ = ["hebbian_weights", "storkey_weights", "pseudoinverse_weights", "RULES"]
 
@@ -135,9 +135,16 @@ def storkey_weights(
     if weights is None:
         w = np.zeros((n, n))
     else:
-        w = np.array(weights, dtype=np.float64, copy=True)
+        w = np.array(as_float_array(weights, "weights"), dtype=np.float64, copy=True)
         if w.shape != (n, n):
             raise ValueError(f"weights: expected shape ({n}, {n}), got {w.shape}")
+        if not np.isfinite(w).all():
+            raise ValueError("weights: expected finite values, got NaN or inf")
+        if not np.allclose(w, w.T, rtol=1e-12, atol=1e-12):
+            raise ValueError(
+                "weights: expected a symmetric matrix (W == W.T) previously built with the "
+                "Storkey rule; the incremental update assumes symmetry"
+            )
     return storkey_update(w, xi, zero_diagonal)
 
 

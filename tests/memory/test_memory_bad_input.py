@@ -114,3 +114,76 @@ def test_bad_input_other_memories():
         dyn.retrieval_trial("pseudoinverse", 10, 11)
     with pytest.raises(ValueError, match="params: missing keys"):
         dyn.capacity_task({"rule": "hebbian"}, 0)
+
+
+def test_storkey_weights_rejects_asymmetric_or_non_finite_start():
+    xi = dyn.random_patterns(2, 6, seed=0)
+    w = dyn.storkey_weights(xi[:1])
+    asym = w.copy()
+    asym[0, 1] += 1e-3
+    with pytest.raises(ValueError, match=r"weights: expected a symmetric matrix \(W == W.T\)"):
+        dyn.storkey_weights(xi[1:], weights=asym)
+    bad = w.copy()
+    bad[2, 3] = bad[3, 2] = np.inf
+    with pytest.raises(ValueError, match="weights: expected finite values"):
+        dyn.storkey_weights(xi[1:], weights=bad)
+    bad[2, 3] = bad[3, 2] = np.nan
+    with pytest.raises(ValueError, match="weights: expected finite values"):
+        dyn.storkey_weights(xi[1:], weights=bad)
+    with pytest.raises(TypeError, match="weights: expected an array of numbers"):
+        dyn.storkey_weights(xi[1:], weights=[["a"] * 6] * 6)
+    # a symmetric start continues learning exactly like learning both patterns at once
+    np.testing.assert_allclose(dyn.storkey_weights(xi[1:], weights=w), dyn.storkey_weights(xi))
+
+
+def test_bad_input_capacity_helpers():
+    with pytest.raises(ValueError, match=r"states: expected values in \{-1, \+1\}"):
+        dyn.flip_bits(np.full((2, 4), 0.5), 0.1)
+    with pytest.raises(ValueError, match="states: .*encoding='binary'"):
+        dyn.flip_bits(np.zeros((2, 4)), 0.1)
+    with pytest.raises(ValueError, match="states: contains NaN"):
+        dyn.flip_bits(np.array([1.0, np.nan]), 0.1)
+    with pytest.raises(ValueError, match="states: expected shape"):
+        dyn.flip_bits(np.ones((2, 2, 2)), 0.1)
+    with pytest.raises(TypeError, match="states: expected an array of numbers"):
+        dyn.flip_bits([["a", "b"]], 0.1)
+    with pytest.raises(TypeError, match="fraction: expected a real number"):
+        dyn.flip_bits(np.ones(4), "0.1")
+    with pytest.raises(ValueError, match="fraction: expected a number >= 0"):
+        dyn.flip_bits(np.ones(4), -0.1)
+    with pytest.raises(ValueError, match="n_probes: expected an int >= 1"):
+        dyn.retrieval_trial("hebbian", 10, 2, n_probes=0)
+    with pytest.raises(TypeError, match="n_probes: expected an int"):
+        dyn.retrieval_trial("hebbian", 10, 2, n_probes=5.0)
+    with pytest.raises(ValueError, match="flip_fraction: expected a number in"):
+        dyn.retrieval_trial("hebbian", 10, 2, flip_fraction=2.0)
+    with pytest.raises(ValueError, match="loads: expected finite positive"):
+        dyn.capacity_curve("hebbian", 10, [0.1, np.nan])
+    with pytest.raises(ValueError, match="loads: expected finite positive"):
+        dyn.capacity_curve("hebbian", 10, [0.1, -0.2])
+    with pytest.raises(ValueError, match="loads: expected a non-empty 1-D array"):
+        dyn.capacity_curve("hebbian", 10, [[0.1, 0.2]])
+    with pytest.raises(ValueError, match="loads: expected a non-empty 1-D array"):
+        dyn.capacity_curve("hebbian", 10, [])
+    with pytest.raises(TypeError, match="loads: expected an array of numbers"):
+        dyn.capacity_curve("hebbian", 10, ["a"])
+    with pytest.raises(ValueError, match="rule: expected one of"):
+        dyn.capacity_curve("oja", 10, [0.1])
+    with pytest.raises(ValueError, match="fractions: expected one value per load"):
+        dyn.estimate_alpha_c([0.1, 0.2], [1.0, 0.5, 0.0])
+    with pytest.raises(ValueError, match="loads: expected a 1-D array"):
+        dyn.estimate_alpha_c([[0.1, 0.2]], [1.0, 0.0])
+    with pytest.raises(TypeError, match="fractions: expected an array of numbers"):
+        dyn.estimate_alpha_c([0.1, 0.2], ["x", "y"])
+    with pytest.raises(ValueError, match="patterns: expected 4 values per row"):
+        dyn.classify_attractors(np.ones((2, 4)), np.ones((3, 5)))
+    with pytest.raises(ValueError, match="patterns: expected at least one pattern"):
+        dyn.classify_attractors(np.ones((2, 4)), np.ones((0, 4)))
+
+
+def test_modern_hopfield_tol_must_be_positive():
+    mh = dyn.ModernHopfield().store(np.ones((2, 3)))
+    with pytest.raises(ValueError, match="tol: expected a number > 0"):
+        mh.retrieve(np.ones((1, 3)), max_steps=3, tol=0.0)
+    with pytest.raises(ValueError, match="tol: expected a number > 0"):
+        mh.retrieve(np.ones((1, 3)), tol=-1.0)
