@@ -11,7 +11,12 @@ import numpy as np
 
 from dynamics.cells._validate import check_positive_int
 from dynamics.cells.linear import Linear
-from dynamics.cells.optim import clip_grad_norm, clip_grad_value, global_norm
+from dynamics.cells.optim import (
+    _check_strictly_positive,
+    clip_grad_norm,
+    clip_grad_value,
+    global_norm,
+)
 from dynamics.cells.recurrent import _RecurrentLayer
 
 __all__ = ["SequenceModel", "History", "fit", "truncated_bptt", "TBPTTResult"]
@@ -167,10 +172,10 @@ def fit(model: Any, loss_fn: LossFn, optimizer: Any,
     """
     if n_steps is not None:
         n_steps = check_positive_int(n_steps, "n_steps")
-    if clip_norm is not None and not clip_norm > 0:
-        raise ValueError(f"clip_norm: expected > 0 or None, got {clip_norm!r}")
-    if clip_value is not None and not clip_value > 0:
-        raise ValueError(f"clip_value: expected > 0 or None, got {clip_value!r}")
+    if clip_norm is not None:
+        _check_strictly_positive(clip_norm, "clip_norm")
+    if clip_value is not None:
+        _check_strictly_positive(clip_value, "clip_value")
     if callable(batches):
         if n_steps is None:
             raise ValueError("n_steps: required when batches is a callable")

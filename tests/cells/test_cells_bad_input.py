@@ -114,3 +114,20 @@ def test_sizes_of_wrong_type_or_value():
     with pytest.raises(ValueError, match="num_layers: expected a positive integer"):
         dyn.LSTM(2, 3, num_layers=0)
     assert dyn.RNN(np.int64(2), 3).input_size == 2
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"clip_norm": "x"}, TypeError, "clip_norm"),
+        ({"clip_norm": -1.0}, ValueError, "clip_norm"),
+        ({"clip_value": 0.0}, ValueError, "clip_value"),
+    ],
+)
+def test_fit_clipping_arguments(kwargs, error, match):
+    model = dyn.SequenceModel(dyn.GRU(1, 4, seed=0), dyn.Linear(4, 1, seed=1))
+    opt = dyn.SGD(model.parameters(), lr=0.1)
+    x = np.zeros((3, 2, 1))
+    y = np.zeros((2, 1))
+    with pytest.raises(error, match=match):
+        dyn.fit(model, dyn.mse_loss, opt, lambda step: (x, y), 2, progress=False, **kwargs)
