@@ -14,7 +14,7 @@ backtracking line search on ||G||. A fixed point is stable when every eigenvalue
 dF/dh(h*) has modulus < 1; the number of eigenvalues outside the unit circle is its number of
 unstable directions (1 for the saddles that separate two memories). Where the trained network
 implements the task as in Sussillo & Barak, one expects 8 stable fixed points whose readouts
-are the 8 sign patterns, plus saddles between them. ``dynamics.analysis`` has no
+are the 8 sign patterns, plus saddles between them. The package has no analysis module with a
 discrete-map fixed-point finder yet, so the search is written here with numpy.
 
 Figures: the task (inputs, targets, network outputs); hidden trajectories projected onto the
