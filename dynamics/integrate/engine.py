@@ -114,6 +114,19 @@ def stage_sum(h, coef, K, out):
 
 
 @nb.njit(cache=True)
+def hold_state(ts, ys, es, n_saved, t_eval, next_eval, y, e):
+    """Store the resting state ``y`` (energy ``e``) at every output time not yet reached;
+    return the new counts (n_saved, next_eval)."""
+    while next_eval < t_eval.shape[0]:
+        ts[n_saved] = t_eval[next_eval]
+        ys[n_saved] = y
+        es[n_saved] = e
+        n_saved += 1
+        next_eval += 1
+    return n_saved, next_eval
+
+
+@nb.njit(cache=True)
 def rms_norm(v, scale):
     acc = 0.0
     for i in range(v.shape[0]):
@@ -296,6 +309,7 @@ def integrate_single(
     use_t_eval = t_eval.shape[0] > 0
 
     K = np.empty((s, n))
+    b_row = b.reshape((1, s))  # the weights as a one-row tableau for combine_stages
     y = y0.copy()
     y_new = np.empty(n)
     work = np.empty(n)
@@ -361,12 +375,7 @@ def integrate_single(
         status = STATUS_EQUILIBRIUM
         if use_t_eval:
             e_rest = energy(y, p) if has_energy else math.nan
-            while next_eval < t_eval.shape[0]:
-                ts[n_saved] = t_eval[next_eval]
-                ys[n_saved] = y
-                es[n_saved] = e_rest
-                n_saved += 1
-                next_eval += 1
+            n_saved, next_eval = hold_state(ts, ys, es, n_saved, t_eval, next_eval, y, e_rest)
 
     if adaptive and status == STATUS_SUCCESS:
         if h_init > 0.0:
@@ -405,7 +414,7 @@ def integrate_single(
             combine_stages(y, h_step, A, st, st, K, work)
             rhs(t + c[st] * h_step, work, p, K[st])
         nfev += s - 1
-        combine_stages(y, h_step, b.reshape((1, s)), 0, s, K, y_new)
+        combine_stages(y, h_step, b_row, 0, s, K, y_new)
         finite = all_finite(y_new)
 
         if adaptive:
@@ -541,12 +550,9 @@ def integrate_single(
             if status == STATUS_EQUILIBRIUM:
                 # the state rests at the equilibrium: it is the solution at the later times
                 e_rest = energy(y_new, p) if has_energy else math.nan
-                while next_eval < t_eval.shape[0]:
-                    ts[n_saved] = t_eval[next_eval]
-                    ys[n_saved] = y_new
-                    es[n_saved] = e_rest
-                    n_saved += 1
-                    next_eval += 1
+                n_saved, next_eval = hold_state(
+                    ts, ys, es, n_saved, t_eval, next_eval, y_new, e_rest
+                )
         else:
             if nacc - last_saved_step >= save_every or finishing or status != STATUS_SUCCESS:
                 e_new = energy(y_new, p) if has_energy else math.nan

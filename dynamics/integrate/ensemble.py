@@ -77,6 +77,14 @@ def _swap_trajectories(j, k, Y, F, H, T, facold, last_rejected, ident, next_eval
     next_eval[j], next_eval[k] = next_eval[k], next_eval[j]
 
 
+@nb.njit(cache=True)
+def _hold_state(out_y, out_e, start, y, e):
+    """A trajectory at rest: its state ``y`` (energy ``e``) at output times ``start`` on."""
+    for k in range(start, out_y.shape[0]):
+        out_y[k] = y
+        out_e[k] = e
+
+
 def integrate_ensemble(
     rhs,
     rhs_batch,
@@ -196,9 +204,7 @@ def integrate_ensemble(
             t_final[traj] = t0
             if status[traj] == STATUS_EQUILIBRIUM:
                 e_now = energy(Y[j], p) if has_energy else math.nan
-                for k in range(next_eval[j], nt):
-                    out_y[traj, k] = Y[j]
-                    out_e[traj, k] = e_now
+                _hold_state(out_y[traj], out_e[traj], next_eval[j], Y[j], e_now)
 
     finishing = np.zeros(m, dtype=np.bool_)
     while na > 0:
@@ -307,9 +313,7 @@ def integrate_ensemble(
                         status[traj] = STATUS_EQUILIBRIUM
                         finished = True
                         e_now = energy(Y[j], p) if has_energy else math.nan
-                        for k in range(next_eval[j], nt):
-                            out_y[traj, k] = Y[j]
-                            out_e[traj, k] = e_now
+                        _hold_state(out_y[traj], out_e[traj], next_eval[j], Y[j], e_now)
                     elif finishing[j]:
                         status[traj] = STATUS_SUCCESS
                         finished = True
