@@ -66,6 +66,17 @@ def random_unit(state):  # pragma: no cover - compiled
     return np.float64(next_random(state) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
 
 
+@njit(cache=True, inline="always")
+def shuffle(perm, state):  # pragma: no cover - compiled
+    """Fisher-Yates shuffle of ``perm`` in place: a uniformly random order in which every
+    neuron appears exactly once (the visiting order of one asynchronous sweep)."""
+    for i in range(perm.shape[0] - 1, 0, -1):
+        j = random_below(state, i + 1)
+        tmp = perm[i]
+        perm[i] = perm[j]
+        perm[j] = tmp
+
+
 @njit(cache=True)
 def _energy_from_fields(s, h, theta):  # pragma: no cover - compiled
     e = 0.0
@@ -118,11 +129,7 @@ def async_recall(
         sweeps[p] = max_sweeps
         converged[p] = False
         for sweep in range(1, max_sweeps + 1):
-            for i in range(n - 1, 0, -1):
-                j = random_below(rng, i + 1)
-                tmp = perm[i]
-                perm[i] = perm[j]
-                perm[j] = tmp
+            shuffle(perm, rng)
             flips = 0
             for k in range(n):
                 i = perm[k]

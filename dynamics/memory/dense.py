@@ -42,7 +42,7 @@ from dynamics.memory._checks import (
     check_positive_int,
     check_real,
 )
-from dynamics.memory._kernels import random_below, seed_state
+from dynamics.memory._kernels import seed_state, shuffle
 
 __all__ = ["DenseAssociativeMemory", "DenseRecallResult", "ModernHopfield", "ModernRecallResult"]
 
@@ -73,11 +73,7 @@ def _dense_async(xi, states, overlaps, max_sweeps, seeds, kind, degree, energy, 
         sweeps[p] = max_sweeps
         converged[p] = False
         for sweep in range(1, max_sweeps + 1):
-            for i in range(n - 1, 0, -1):
-                j = random_below(rng, i + 1)
-                tmp = perm[i]
-                perm[i] = perm[j]
-                perm[j] = tmp
+            shuffle(perm, rng)
             flips = 0
             for k in range(n):
                 i = perm[k]
