@@ -3,35 +3,14 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-import nbformat
-from nbclient import NotebookClient
-
-NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "02_associative_memory.ipynb"
-
-
-def _text(nb) -> str:
-    parts = []
-    for cell in nb.cells:
-        for out in cell.get("outputs", []):
-            if out.get("output_type") == "stream":
-                parts.append(out["text"])
-            elif "data" in out and "text/plain" in out["data"]:
-                parts.append(out["data"]["text/plain"])
-    return "\n".join(parts)
+from notebook_runner import count_images, execute, text_outputs
 
 
 def test_notebook_02_executes(tmp_path, monkeypatch):
     monkeypatch.setenv("MPLBACKEND", "Agg")
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    client = NotebookClient(nb, timeout=120, kernel_name="python3",
-                            resources={"metadata": {"path": str(tmp_path)}})
-    client.execute()
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            assert not [o for o in cell.outputs if o.get("output_type") == "error"]
-    text = _text(nb)
+    nb = execute("02_associative_memory.ipynb", tmp_path, timeout=120)
+    text = text_outputs(nb)
     assert "energy never increases: True" in text
     assert "pseudoinverse  retrieved 100%" in text
     assert "sync:  two_cycle" in text and "async: fixed_point" in text
@@ -41,6 +20,4 @@ def test_notebook_02_executes(tmp_path, monkeypatch):
     assert "overlap of sign(V) with the stored H: 1.0" in text
     assert "beta=1: error 0.000, regimes ['single', 'single', 'single', 'single']" in text
     assert "regimes ['global', 'global', 'global', 'global']" in text
-    images = sum(1 for cell in nb.cells for o in cell.get("outputs", [])
-                 if "image/png" in o.get("data", {}))
-    assert images == 3
+    assert count_images(nb) == 3
