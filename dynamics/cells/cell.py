@@ -24,27 +24,26 @@ returned by the step after it). Sum the per-step parameter gradients::
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
 from dynamics._blas import layer_blas_threads
 from dynamics.cells._engine import Engine, n_gates
+from dynamics.cells._params import HasParameters
 from dynamics.cells._validate import (
     as_float_array,
     check_dtype,
     check_finite,
     check_positive_int,
     check_shape,
-    load_into,
 )
 from dynamics.cells.recurrent import make_rng
 
 __all__ = ["RNNCell", "LSTMCell", "GRUCell"]
 
 
-class _Cell:
+class _Cell(HasParameters):
     _kind = "rnn"
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool, dtype: Any, seed: Any,
@@ -69,16 +68,6 @@ class _Cell:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.input_size}, {self.hidden_size}, dtype={self.dtype})"
-
-    def parameters(self) -> dict[str, np.ndarray]:
-        """The live parameter arrays (optimizers update them in place)."""
-        return self._params
-
-    def state_dict(self) -> dict[str, np.ndarray]:
-        return {k: v.copy() for k, v in self._params.items()}
-
-    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> None:
-        load_into(self._params, state_dict, type(self).__name__, strict=strict)
 
     @property
     def tape_length(self) -> int:

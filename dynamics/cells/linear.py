@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
 from dynamics._blas import layer_blas_threads
+from dynamics.cells._params import HasParameters
 from dynamics.cells._validate import (
     as_float_array,
     check_dtype,
     check_finite,
     check_positive_int,
     check_shape,
-    load_into,
 )
 from dynamics.cells.recurrent import make_rng
 
 __all__ = ["Linear"]
 
 
-class Linear:
+class Linear(HasParameters):
     """Affine map y = x W^T + b over any leading dimensions of ``x``.
 
     Parameters ``weight`` (out_features, in_features) and ``bias`` (out_features,), both
@@ -43,16 +42,6 @@ class Linear:
 
     def __repr__(self) -> str:
         return f"Linear({self.in_features}, {self.out_features}, dtype={self.dtype})"
-
-    def parameters(self) -> dict[str, np.ndarray]:
-        """The live parameter arrays (optimizers update them in place)."""
-        return self._params
-
-    def state_dict(self) -> dict[str, np.ndarray]:
-        return {k: v.copy() for k, v in self._params.items()}
-
-    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> None:
-        load_into(self._params, state_dict, "Linear", strict=strict)
 
     def forward(self, x: Any) -> np.ndarray:
         """y = x W^T + b for x of shape (..., in_features)."""

@@ -11,20 +11,19 @@ loss through the last ``forward`` call with respect to every parameter and to th
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
 from dynamics._blas import layer_blas_threads
 from dynamics.cells._engine import Engine, n_gates
+from dynamics.cells._params import HasParameters
 from dynamics.cells._validate import (
     as_float_array,
     check_dtype,
     check_finite,
     check_positive_int,
     check_shape,
-    load_into,
 )
 
 __all__ = ["RNN", "LSTM", "GRU"]
@@ -41,7 +40,7 @@ def make_rng(seed: Any) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
-class _RecurrentLayer:
+class _RecurrentLayer(HasParameters):
     """Common machinery of ``RNN``, ``LSTM`` and ``GRU`` (not public)."""
 
     _kind = "rnn"
@@ -114,18 +113,6 @@ class _RecurrentLayer:
         return f"{type(self).__name__}({', '.join(opts)})"
 
     # ------------------------------------------------------------------ parameters
-    def parameters(self) -> dict[str, np.ndarray]:
-        """The live parameter arrays by PyTorch name (optimizers update them in place)."""
-        return self._params
-
-    def state_dict(self) -> dict[str, np.ndarray]:
-        """Copies of the parameters, keyed by PyTorch's names."""
-        return {k: v.copy() for k, v in self._params.items()}
-
-    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> None:
-        """Load parameters (e.g. a converted PyTorch state dict); errors name key and shapes."""
-        load_into(self._params, state_dict, type(self).__name__, strict=strict)
-
     def _direction_params(self, layer: int, d: int) -> dict[str, np.ndarray]:
         sfx = f"_l{layer}" + ("_reverse" if d else "")
         names = ["weight_ih", "weight_hh"]
