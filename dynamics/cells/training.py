@@ -24,6 +24,16 @@ __all__ = ["SequenceModel", "History", "fit", "truncated_bptt", "TBPTTResult"]
 LossFn = Callable[[np.ndarray, Any], tuple[float, np.ndarray]]
 
 
+def _clip_and_step(optimizer: Any, grads: dict, clip_norm: float | None,
+                   clip_value: float | None) -> None:
+    """Clip ``grads`` by global norm and/or by value (Pascanu et al. 2013), then step."""
+    if clip_norm is not None:
+        clip_grad_norm(grads, clip_norm)
+    if clip_value is not None:
+        clip_grad_value(grads, clip_value)
+    optimizer.step(grads)
+
+
 class SequenceModel:
     """A recurrent layer (``RNN``/``LSTM``/``GRU``) followed by a ``Linear`` readout.
 
@@ -216,11 +226,7 @@ def fit(model: Any, loss_fn: LossFn, optimizer: Any,
             if not np.isfinite(norm):
                 hist.status, hist.message = "diverged", f"non-finite gradient at step {step}"
                 break
-            if clip_norm is not None:
-                clip_grad_norm(grads, clip_norm)
-            if clip_value is not None:
-                clip_grad_value(grads, clip_value)
-            optimizer.step(grads)
+            _clip_and_step(optimizer, grads, clip_norm, clip_value)
             step += 1
             if bar is not None:
                 bar.update(1)
@@ -288,9 +294,5 @@ def truncated_bptt(model: SequenceModel, loss_fn: LossFn, x: Any, y: Any, k: int
             for name, v in grads.items():
                 total[name] = total[name] + v if name in total else v.copy()
             continue
-        if clip_norm is not None:
-            clip_grad_norm(grads, clip_norm)
-        if clip_value is not None:
-            clip_grad_value(grads, clip_value)
-        optimizer.step(grads)
+        _clip_and_step(optimizer, grads, clip_norm, clip_value)
     return TBPTTResult(loss=losses, grad_norm=norms, state=state, grads=total)
