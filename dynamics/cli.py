@@ -1,19 +1,24 @@
 """The ``dynamics`` command (also ``python -m dynamics``).
 
-    dynamics scenarios                      list the scenarios with one-line descriptions
+    dynamics scenarios                       list the scenarios with one-line descriptions
     dynamics run NAME [--out DIR] [--seed N] run one scenario, writing into DIR/NAME/
+    dynamics sweep SCENARIO --grid ...       sweep a scenario's task over a grid (resumable)
+
+A mistake on the command line (an unknown scenario, a negative seed, a bad grid) gets a
+one-line error and exit status 2.
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from collections.abc import Sequence
 
+from dynamics._argparse import OneLineParser, non_negative_int
 
-def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+
+def _build_parser() -> OneLineParser:
+    parser = OneLineParser(
         prog="dynamics",
         description="Simulate recurrent neural dynamics: run scenarios and parameter sweeps.",
     )
@@ -22,7 +27,8 @@ def _build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run a scenario and write its figures and summary")
     run.add_argument("name", help="scenario name (see `dynamics scenarios`)")
     run.add_argument("--out", default="results", help="output folder (default: results)")
-    run.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    run.add_argument("--seed", type=non_negative_int, default=0,
+                     help="random seed, a non-negative integer (default: 0)")
     _add_sweep_command(sub)
     return parser
 
@@ -36,9 +42,19 @@ def _add_sweep_command(sub) -> None:
     add_sweep_parser(sub)
 
 
+def _no_scenarios_message() -> str:
+    from dynamics.scenarios import scenario_search_paths
+
+    looked = ", ".join(str(p) for p in scenario_search_paths())
+    return f"no scenarios found; looked in: {looked} (set DYNAMICS_SCENARIOS to a folder)"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, or a one-line usage error (status 2)
+        return int(exc.code or 0)
     if args.command is None:
         parser.print_help()
         return 0
@@ -46,15 +62,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         from dynamics.scenarios import list_scenarios
 
         scenarios = list_scenarios()
-        width = max((len(n) for n in scenarios), default=0)
+        if not scenarios:
+            print(f"dynamics scenarios: {_no_scenarios_message()}", file=sys.stderr)
+            return 1
+        width = max(len(n) for n in scenarios)
         for name, desc in scenarios.items():
             print(f"{name:<{width}}  {desc}")
         return 0
     if args.command == "run":
         from dynamics.scenarios import list_scenarios, run_scenario
 
-        if args.name not in list_scenarios():
-            parser.error(f"unknown scenario {args.name!r}; see `dynamics scenarios`")
+        available = list_scenarios()
+        if not available:
+            return _usage_error(parser, _no_scenarios_message())
+        if args.name not in available:
+            return _usage_error(parser, f"unknown scenario {args.name!r}; see `dynamics "
+                                        "scenarios`")
         start = time.perf_counter()
         run_scenario(args.name, out=args.out, seed=args.seed)
         elapsed = time.perf_counter() - start
@@ -65,7 +88,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         from dynamics.sweeps import run_sweep_command
 
         return run_sweep_command(args)
-    parser.error(f"unknown command {args.command!r}")
+    return _usage_error(parser, f"unknown command {args.command!r}")
+
+
+def _usage_error(parser: OneLineParser, message: str) -> int:
+    try:
+        parser.error(message)
+    except SystemExit as exc:
+        return int(exc.code)
     return 2
 
 

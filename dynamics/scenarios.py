@@ -1,4 +1,4 @@
-"""Discovery and running of the scenario scripts in the repository's ``scenarios/`` folder.
+"""Discovery and running of the scenario scripts (the source tree's ``scenarios/`` folder).
 
 A scenario is a script ``scenarios/<name>.py`` whose module docstring's first line is its
 one-line description and which defines ``run(out_dir: pathlib.Path, seed: int) -> dict``.
@@ -20,19 +20,47 @@ from typing import Any
 
 from dynamics._io import atomic_write_text
 
-__all__ = ["scenario_dir", "list_scenarios", "load_scenario", "run_scenario"]
+__all__ = [
+    "scenario_dir",
+    "scenario_search_paths",
+    "list_scenarios",
+    "load_scenario",
+    "run_scenario",
+]
 
 
-def scenario_dir() -> Path:
-    """The folder holding the scenario scripts.
+def scenario_search_paths() -> list[Path]:
+    """Where scenario scripts are looked for, in order.
 
-    ``$DYNAMICS_SCENARIOS`` if set, else ``scenarios/`` next to the package (a source checkout
-    installed in editable mode, which is how ``make run`` installs it).
+    ``$DYNAMICS_SCENARIOS`` if set (and only it); else the installed package
+    ``dynamics.scenario_scripts`` (the source tree's ``scenarios/`` folder, shipped inside
+    every built distribution and mapped onto the source folder by an editable install), then
+    ``scenarios/`` next to the package (a source checkout used without installing).
     """
     env = os.environ.get("DYNAMICS_SCENARIOS")
     if env:
-        return Path(env)
-    return Path(__file__).resolve().parent.parent / "scenarios"
+        return [Path(env)]
+    paths: list[Path] = []
+    try:
+        spec = importlib.util.find_spec("dynamics.scenario_scripts")
+    except (ImportError, ValueError):
+        spec = None
+    if spec is not None and spec.submodule_search_locations:
+        paths.extend(Path(p) for p in spec.submodule_search_locations)
+    source_tree = Path(__file__).resolve().parent.parent / "scenarios"
+    if source_tree not in paths:
+        paths.append(source_tree)
+    return paths
+
+
+def scenario_dir() -> Path:
+    """The folder holding the scenario scripts: the first of :func:`scenario_search_paths`
+    that holds any (else the first of them)."""
+    paths = scenario_search_paths()
+    for path in paths:
+        if path.is_dir() and any(not p.name.startswith("_") for p in path.glob("*.py")):
+            return path
+    return paths[0]
 
 
 def list_scenarios() -> dict[str, str]:
@@ -56,7 +84,8 @@ def load_scenario(name: str) -> ModuleType:
     available = list_scenarios()
     if name not in available:
         raise ValueError(
-            f"name: unknown scenario {name!r}; available: {', '.join(available) or '(none)'}"
+            f"name: unknown scenario {name!r}; available: "
+            f"{', '.join(available) or '(none found in ' + _looked_in() + ')'}"
         )
     path = scenario_dir() / f"{name}.py"
     module_name = f"dynamics_scenario_{name}"
@@ -86,17 +115,37 @@ def run_scenario(name: str, out: str | Path = "results", seed: int = 0) -> dict[
     summary = module.run(out_dir, seed)
     if summary is None:
         summary = {}
-    atomic_write_text(out_dir / "summary.json", json.dumps(summary, indent=2, default=_jsonable))
+    atomic_write_text(out_dir / "summary.json", summary_json(summary))
     return summary
 
 
-def _jsonable(obj: Any) -> Any:
+def _looked_in() -> str:
+    return ", ".join(str(p) for p in scenario_search_paths())
+
+
+def summary_json(summary: Any) -> str:
+    """``summary`` as strict JSON text: numpy values become Python ones, and NaN or
+    infinite floats (which JSON cannot represent) become ``null``."""
+    return json.dumps(_strict(summary), indent=2, allow_nan=False)
+
+
+def _strict(obj: Any) -> Any:
+    import math
+
     import numpy as np
 
+    if isinstance(obj, dict):
+        return {str(k): _strict(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_strict(v) for v in obj]
     if isinstance(obj, np.ndarray):
-        return obj.tolist()
+        return _strict(obj.tolist())
     if isinstance(obj, np.generic):
-        return obj.item()
+        return _strict(obj.item())
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
     if isinstance(obj, Path):
         return str(obj)
-    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+    if obj is None or isinstance(obj, (str, int, bool)):
+        return obj
+    raise TypeError(f"summary: a {type(obj).__name__} is not JSON serialisable")

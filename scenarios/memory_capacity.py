@@ -53,6 +53,13 @@ def loads_for(rule: str, n_loads: int) -> np.ndarray:
     return np.round(np.linspace(lo, hi, n_loads), 4)
 
 
+#: the parameters task() takes (checked by `dynamics sweep` before anything runs)
+TASK_PARAMS = {
+    "required": ("rule", "n_neurons", "alpha"),
+    "optional": ("flip_fraction", "n_probes", "criterion", "max_sweeps"),
+}
+
+
 def task(params: dict, seed) -> dict:
     """One (rule, N, alpha, seed) point: see ``dyn.capacity_task``."""
     return dyn.capacity_task(params, seed)

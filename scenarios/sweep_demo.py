@@ -42,6 +42,10 @@ def _config() -> dict:
             "executor": "processes"}
 
 
+#: the parameters task() takes (checked by `dynamics sweep` before anything runs)
+TASK_PARAMS = {"required": ("r",), "optional": ("n_iter", "n_tail")}
+
+
 def task(params: dict, seed) -> dict:
     """Lyapunov exponent of the logistic map at ``params["r"]`` from a random x0.
 

@@ -14,7 +14,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ["add_sweep_parser", "run_sweep_command", "parse_grid_option", "parse_value"]
+from dynamics._argparse import non_negative_int, positive_int
+
+__all__ = [
+    "add_sweep_parser",
+    "run_sweep_command",
+    "parse_grid_option",
+    "parse_value",
+    "task_parameters",
+    "check_grid_names",
+]
 
 
 def parse_value(text: str) -> Any:
@@ -42,6 +51,11 @@ def _range_values(name: str, spec: str) -> list:
     if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in nums):
         raise ValueError(f"--grid {name}: start, stop and step must be numbers, got {spec!r}")
     start, stop = nums[0], nums[1]
+    if len(nums) == 2 and not all(isinstance(v, int) for v in nums):
+        raise ValueError(
+            f"--grid {name}: a range of non-integers needs a step, start:stop:step, "
+            f"got {spec!r}"
+        )
     step = nums[2] if len(nums) == 3 else 1
     if step == 0 or not all(math.isfinite(v) for v in nums[:2] + [step]):
         raise ValueError(f"--grid {name}: step must be a finite non-zero number, got {spec!r}")
@@ -76,6 +90,69 @@ def _defines_task(path: Path) -> bool:
     return any(isinstance(n, ast.FunctionDef) and n.name == "task" for n in tree.body)
 
 
+def task_parameters(scenario: str) -> tuple[list[str], list[str]] | None:
+    """The ``(required, optional)`` parameter names of a sweepable scenario's task.
+
+    A scenario declares them as a literal ``TASK_PARAMS = {"required": (...), "optional":
+    (...)}`` next to its ``task(params, seed)``. Without it they are read off the task's
+    source: ``params["name"]`` is required, ``params.get("name", ...)`` optional. ``None``
+    when neither gives any name.
+    """
+    from dynamics.scenarios import scenario_dir
+
+    tree = ast.parse((scenario_dir() / f"{scenario}.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "TASK_PARAMS" for t in node.targets
+        ):
+            declared = ast.literal_eval(node.value)
+            return list(declared.get("required", ())), list(declared.get("optional", ()))
+    task = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "task"),
+                None)
+    if task is None or not task.args.args:
+        return None
+    params = task.args.args[0].arg
+    required: list[str] = []
+    optional: list[str] = []
+    for node in ast.walk(task):
+        if (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name)
+                and node.value.id == params and isinstance(node.slice, ast.Constant)
+                and isinstance(node.slice.value, str)):
+            required.append(node.slice.value)
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+              and node.func.attr == "get" and isinstance(node.func.value, ast.Name)
+              and node.func.value.id == params and node.args
+              and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+            optional.append(node.args[0].value)
+    required = list(dict.fromkeys(required))
+    optional = [n for n in dict.fromkeys(optional) if n not in required]
+    return (required, optional) if required or optional else None
+
+
+def check_grid_names(scenario: str, grid: dict[str, list]) -> None:
+    """Refuse grid names the scenario's task does not take, and missing required ones."""
+    declared = task_parameters(scenario)
+    if declared is None:
+        raise ValueError(
+            f"scenario {scenario!r}: its task's parameter names are unknown, so the grid "
+            "cannot be checked; declare TASK_PARAMS = {'required': (...), 'optional': (...)}"
+        )
+    required, optional = declared
+    known = required + optional
+    unknown = [n for n in grid if n not in known]
+    if unknown:
+        raise ValueError(
+            f"--grid {unknown[0]}: {scenario!r} takes no parameter {unknown[0]!r}; "
+            f"it takes {', '.join(known)}"
+        )
+    missing = [n for n in required if n not in grid]
+    if missing:
+        raise ValueError(
+            f"--grid {missing[0]}: {scenario!r} needs a value for {missing[0]!r} "
+            f"(required: {', '.join(required)})"
+        )
+
+
 def sweepable_scenarios() -> list[str]:
     """Names of the scenarios that define ``task(params, seed)``."""
     from dynamics.scenarios import list_scenarios, scenario_dir
@@ -100,19 +177,26 @@ def add_sweep_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
         help="a swept parameter: name=v1,v2,... or name=start:stop:step (stop excluded); "
              "repeat for a Cartesian product",
     )
-    p.add_argument("--seeds", type=int, default=1, help="replicates per grid point (default 1)")
-    p.add_argument("--seed", type=int, default=0, help="base seed of the sweep (default 0)")
+    p.add_argument("--seeds", type=positive_int, default=1,
+                   help="replicates per grid point (default 1)")
+    p.add_argument("--seed", type=non_negative_int, default=0,
+                   help="base seed of the sweep, a non-negative integer (default 0)")
     p.add_argument("--out", required=True, help="store folder (created; see --resume)")
     p.add_argument("--executor", choices=("serial", "processes", "dask"), default="processes",
                    help="where tasks run (default: processes)")
     p.add_argument("--address", default=None,
                    help="Dask scheduler address, e.g. tcp://host:8786 (with --executor dask)")
-    p.add_argument("--workers", type=int, default=None,
+    p.add_argument("--workers", type=positive_int, default=None,
                    help="worker processes (processes / local Dask cluster; default: CPU count)")
     p.add_argument("--resume", action="store_true",
                    help="continue the sweep stored in --out, skipping finished tasks")
     p.add_argument("--retry-failed", action="store_true", help="rerun the failed tasks")
-    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    shown = p.add_mutually_exclusive_group()
+    shown.add_argument("--progress", dest="progress", action="store_const", const=True,
+                       default=None, help="show the progress bar even when stderr is not a "
+                       "terminal (default: only on a terminal)")
+    shown.add_argument("--no-progress", dest="progress", action="store_const", const=False,
+                       help="hide the progress bar")
     return p
 
 
@@ -141,6 +225,7 @@ def run_sweep_command(args: argparse.Namespace) -> int:
             if name in grid:
                 return fail(f"--grid {name} given twice")
             grid[name] = values
+        check_grid_names(args.scenario, grid)
     except ValueError as exc:
         return fail(str(exc))
     try:
@@ -155,7 +240,7 @@ def run_sweep_command(args: argparse.Namespace) -> int:
             n_workers=args.workers,
             resume=args.resume,
             retry_failed=args.retry_failed,
-            progress=not args.no_progress,
+            progress=args.progress,
         )
     except (ValueError, TypeError, FileExistsError, ImportError, ConnectionError) as exc:
         return fail(str(exc))

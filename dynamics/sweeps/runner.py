@@ -108,7 +108,7 @@ def sweep(
     n_workers: int | None = None,
     resume: bool = True,
     retry_failed: bool = False,
-    progress: bool = True,
+    progress: bool | None = None,
 ) -> SweepResult:
     """Run ``fn(params, seed)`` for every grid point and replicate; return the results table.
 
@@ -144,7 +144,9 @@ def sweep(
     retry_failed
         Run again the tasks whose stored record is a failure (otherwise they are skipped).
     progress
-        Show a tqdm progress bar (done / failed / remaining, ETA) on stderr.
+        Show a tqdm progress bar (done / failed / remaining, ETA) on stderr: ``True``
+        always, ``False`` never, ``None`` (default) only when stderr is a terminal, so that
+        logs of batch jobs hold no progress bars.
 
     Returns
     -------
@@ -175,8 +177,10 @@ def sweep(
         raise TypeError(f"store: expected a folder path or None, got {type(store).__name__}")
     for name, flag in (("resume", resume), ("retry_failed", retry_failed),
                        ("progress", progress)):
-        if not isinstance(flag, bool):
+        if not isinstance(flag, bool) and not (name == "progress" and flag is None):
             raise TypeError(f"{name}: expected True or False, got {flag!r}")
+    if progress is None:
+        progress = sys.stderr.isatty()
     base_seed = _check_base_seed(base_seed)
     replicates = _replicates(seeds)
     points = expand_grid(grid)
