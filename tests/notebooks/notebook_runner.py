@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nbformat
@@ -19,7 +20,13 @@ def execute(name: str, workdir: Path, timeout: int) -> nbformat.NotebookNode:
     for cell in nb.cells:
         if cell.cell_type == "code":
             assert not [o for o in cell.outputs if o.get("output_type") == "error"]
+    reprs = NUMPY_REPR.findall(text_outputs(nb))
+    assert not reprs, f"{name} prints numpy reprs instead of values: {reprs[:3]}"
     return nb
+
+
+#: what numpy 2 prints for a scalar or array inside a list or tuple, e.g. np.str_('x')
+NUMPY_REPR = re.compile(r"\bnp\.\w+\(|\barray\(")
 
 
 def text_outputs(nb: nbformat.NotebookNode) -> str:
