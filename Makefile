@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench docs-results clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,13 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
+
+# full runs (seed 0) of the scenarios whose numbers the docs quote -> docs/results/NAME.json
+DOCS_SCENARIOS ?= $(basename $(notdir $(wildcard docs/results/*.json)))
+docs-results: $(STAMP)
+	for s in $(DOCS_SCENARIOS); do \
+	  $(PY) -m dynamics run $$s --out results/docs --seed 0 && \
+	  cp results/docs/$$s/summary.json docs/results/$$s.json || exit 1; done
 
 bench: $(STAMP)
 	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done

@@ -4,7 +4,7 @@
   fresh interpreter, from the repository root); a block fenced ``python no-run`` is shown only.
 * Every link is relative and resolves: a file of the repository, and a heading of the target
   page for ``#anchors``. No page links outside the repository.
-* A number followed by ``<!-- from SCENARIO: key.path -->`` is what the scenario's summary
+* A number followed by ``<!-- from SCENARIO: key/path -->`` is what the scenario's summary
   (``docs/results/SCENARIO.json``, written by a full run) holds at that key, to the digits
   quoted.
 """
@@ -26,7 +26,7 @@ PAGES = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 FENCE = re.compile(r"^```([^\n`]*)\n(.*?)^```\s*$", re.S | re.M)
 LINK = re.compile(r"(?<!\\)!?\[[^\]\n]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
 QUOTE = re.compile(r"([-+]?\d[\d,]*(?:\.\d+)?(?:e[-+]?\d+)?)\s*%?\s*<!--\s*from\s+([\w-]+)\s*:"
-                   r"\s*([\w.\[\]-]+)\s*-->")
+                   r"\s*(.+?)\s*-->")
 
 
 def _rel(page: Path) -> str:
@@ -97,7 +97,8 @@ def test_python_blocks_run(page):
 
 def _lookup(summary, path: str):
     value = summary
-    for part in re.findall(r"[^.\[\]]+", path):
+    for part in path.split("/"):
+        part = part.strip()
         value = value[int(part)] if isinstance(value, list) else value[part]
     return value
 
@@ -143,5 +144,6 @@ def test_the_checks_themselves():
     assert _matches("0.134", 0.13412) and not _matches("0.134", 0.1352)
     assert _matches("3e-34", 3.2e-34) and not _matches("3e-34", 4e-34)
     assert _matches("1,200", 1200)
-    assert QUOTE.findall("alpha_c = 0.134 <!-- from memory_capacity: alpha_c.hebbian.1000 -->"
-                         ) == [("0.134", "memory_capacity", "alpha_c.hebbian.1000")]
+    assert QUOTE.findall("alpha_c = 0.134 <!-- from memory_capacity: alpha_c/hebbian/1000 -->"
+                         ) == [("0.134", "memory_capacity", "alpha_c/hebbian/1000")]
+    assert _lookup({"RNN rho=0.5": [1, {"x": 2}]}, "RNN rho=0.5/1/x") == 2
