@@ -55,11 +55,14 @@ def _is_real(value: Any) -> bool:
 def integer(value: Any, name: str, minimum: int | None = None) -> int:
     """``value`` as an int (>= ``minimum`` if given). Bools and floats such as 2.0 are refused
     (TypeError); an int below ``minimum`` is a ValueError."""
+    if minimum == 1:
+        what = "a positive integer"
+    else:
+        what = "an int" if minimum is None else f"an int >= {minimum}"
     if not _is_int(value):
-        bound = "" if minimum is None else f" >= {minimum}"
-        raise TypeError(f"{name}: expected an int{bound}, got {_got(value)}")
+        raise TypeError(f"{name}: expected {what}, got {_got(value)}")
     if minimum is not None and value < minimum:
-        raise ValueError(f"{name}: expected an int >= {minimum}, got {value}")
+        raise ValueError(f"{name}: expected {what}, got {value}")
     return int(value)
 
 
@@ -76,6 +79,7 @@ def real(
     strict: bool = False,
     allow_none: bool = False,
     finite: bool = True,
+    what: str = "a real number",
 ) -> float | None:
     """``value`` as a float: a real number (int, float or numpy scalar; not a bool or a str).
 
@@ -87,19 +91,20 @@ def real(
     if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf":
         value = value.item()
     if not _is_real(value):
-        raise TypeError(f"{name}: expected a real number, got {_got(value)}")
+        raise TypeError(f"{name}: expected {what}, got {_got(value)}")
     v = float(value)
     if finite and not np.isfinite(v):
         raise ValueError(f"{name}: expected a finite number, got {v}")
     if minimum is not None and (v <= minimum if strict else v < minimum):
         sign = ">" if strict else ">="
-        raise ValueError(f"{name}: expected a number {sign} {minimum:g}, got {value!r}")
+        raise ValueError(f"{name}: expected a finite number {sign} {minimum:g}, got {value!r}")
     return v
 
 
 def positive(value: Any, name: str, allow_none: bool = False) -> float | None:
     """``value`` as a finite float > 0 (or ``None`` with ``allow_none``)."""
-    return real(value, name, minimum=0.0, strict=True, allow_none=allow_none)
+    return real(value, name, minimum=0.0, strict=True, allow_none=allow_none,
+                what="a positive number")
 
 
 def flag(value: Any, name: str, allow_none: bool = False) -> bool | None:
@@ -204,7 +209,7 @@ def per_unit(value: Any, n: int, name: str, positive: bool = False) -> np.ndarra
         raise ValueError(f"{name}: expected a scalar or shape ({n},), got shape {arr.shape}")
     check_finite(arr, name)
     if positive and np.any(arr <= 0):
-        raise ValueError(f"{name}: expected values > 0, got min {arr.min()}")
+        raise ValueError(f"{name}: expected finite values > 0, got min {arr.min()}")
     return np.array(arr, dtype=np.float64)
 
 
