@@ -154,6 +154,9 @@ def task_parameters(scenario: str) -> tuple[list[str], list[str]] | None:
 
 def check_grid_names(scenario: str, grid: dict[str, list]) -> None:
     """Refuse grid names the scenario's task does not take, and missing required ones."""
+    from dynamics.sweeps.runner import _check_param_names
+
+    _check_param_names([grid])  # the sweep's own column names first: a clearer message
     declared = task_parameters(scenario)
     if declared is None:
         raise ValueError(
