@@ -21,7 +21,7 @@ from dynamics.scenarios import list_scenarios, run_scenario
 
 __version__ = "0.1.0"
 
-_LAZY_SUBPACKAGES = ("cells", "memory", "sweeps")
+_LAZY_SUBPACKAGES = ("cells", "memory", "sweeps", "analysis")
 # Imported on first use but not flattened into this namespace: ``dyn.plot.energy(sol)``.
 _NAMESPACE_SUBPACKAGES = ("plot",)
 
