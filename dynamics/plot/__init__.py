@@ -16,12 +16,14 @@ This subpackage is imported on first use (``dynamics.plot`` or ``import dynamics
 
 from dynamics.plot.images import patterns
 from dynamics.plot.memory import basins, capacity
+from dynamics.plot.phase import phase_plane
 from dynamics.plot.timeseries import energy, overlap, trajectories
 
 __all__ = [
     "energy",
     "trajectories",
     "overlap",
+    "phase_plane",
     "patterns",
     "capacity",
     "basins",

@@ -62,8 +62,7 @@ def finish(ax: Axes, xlabel: str | None, ylabel: str | None, title: str | None) 
 
 def legend(ax: Axes, **kw) -> None:
     """A legend in the best free corner, readable at paper size; nothing if no labels."""
-    handles, labels = ax.get_legend_handles_labels()
-    if not handles:
+    if not kw.get("handles") and not ax.get_legend_handles_labels()[0]:
         return
     kw.setdefault("fontsize", SMALL)
     kw.setdefault("loc", "best")

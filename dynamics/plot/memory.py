@@ -139,7 +139,9 @@ def basins(
         )
     q = np.asarray(quantiles, dtype=float)
     if q.shape != (2,) or not (0.0 <= q[0] < q[1] <= 1.0):
-        raise ValueError(f"quantiles: expected (low, high) with 0 <= low < high <= 1, got {quantiles}")
+        raise ValueError(
+            f"quantiles: expected (low, high) with 0 <= low < high <= 1, got {quantiles}"
+        )
     ax = get_ax(ax)
     if diagonal and not getattr(ax, "_dynamics_basin_diagonal", False):
         ax.plot([-1, 1], [-1, 1], color="0.6", lw=0.8, ls="--", zorder=0,
