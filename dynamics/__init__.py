@@ -21,7 +21,9 @@ from dynamics.scenarios import list_scenarios, run_scenario
 
 __version__ = "0.1.0"
 
-_LAZY_SUBPACKAGES = ("cells", "memory", "sweeps")
+_LAZY_SUBPACKAGES = ("cells", "memory", "sweeps", "analysis")
+# Imported on first use but not flattened into this namespace: ``dyn.plot.energy(sol)``.
+_NAMESPACE_SUBPACKAGES = ("plot",)
 
 
 def _declared_names(subpackage: str) -> list[str]:
@@ -53,7 +55,7 @@ __all__ = [
 
 
 def __getattr__(name: str):
-    if name in _LAZY_SUBPACKAGES:
+    if name in _LAZY_SUBPACKAGES or name in _NAMESPACE_SUBPACKAGES:
         return _importlib.import_module(f"dynamics.{name}")
     subpackage = _LAZY_NAMES.get(name)
     if subpackage is None:
