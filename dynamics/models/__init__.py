@@ -11,6 +11,7 @@ from dynamics.models.base import (
     UserModel,
     compile_kernel,
 )
+from dynamics.models.cohen_grossberg import CG_FAMILIES, CohenGrossberg
 from dynamics.models.hopfield import (
     ContinuousHopfield,
     hebbian_hopfield,
@@ -32,4 +33,6 @@ __all__ = [
     "two_neuron_hopfield",
     "random_hopfield",
     "hebbian_hopfield",
+    "CohenGrossberg",
+    "CG_FAMILIES",
 ]
