@@ -11,6 +11,12 @@ from dynamics.models.base import (
     UserModel,
     compile_kernel,
 )
+from dynamics.models.delay import (
+    DDE_RHS_SIGNATURE,
+    DELAY_SIGNATURE,
+    DelayModel,
+    UserDelayModel,
+)
 from dynamics.models.hopfield import (
     ContinuousHopfield,
     hebbian_hopfield,
@@ -32,4 +38,8 @@ __all__ = [
     "two_neuron_hopfield",
     "random_hopfield",
     "hebbian_hopfield",
+    "DelayModel",
+    "UserDelayModel",
+    "DDE_RHS_SIGNATURE",
+    "DELAY_SIGNATURE",
 ]
