@@ -17,6 +17,11 @@ from dynamics.models.delay import (
     DelayModel,
     UserDelayModel,
 )
+from dynamics.models.delayed_hopfield import (
+    DelayedHopfield,
+    DistributedDelayHopfield,
+    critical_delay,
+)
 from dynamics.models.hopfield import (
     ContinuousHopfield,
     hebbian_hopfield,
@@ -42,4 +47,7 @@ __all__ = [
     "UserDelayModel",
     "DDE_RHS_SIGNATURE",
     "DELAY_SIGNATURE",
+    "DelayedHopfield",
+    "DistributedDelayHopfield",
+    "critical_delay",
 ]
