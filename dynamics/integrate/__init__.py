@@ -1,5 +1,6 @@
 """Compiled ODE integrators: euler, rk4, dopri5; single trajectories and ensembles."""
 
+from dynamics.integrate.dde import discontinuity_points, solve_dde
 from dynamics.integrate.solution import DenseOutput, EnsembleSolution, Solution
 from dynamics.integrate.solve import METHODS, solve, solve_ensemble
 from dynamics.integrate.tableaus import TABLEAUS, Tableau
@@ -13,4 +14,6 @@ __all__ = [
     "METHODS",
     "TABLEAUS",
     "Tableau",
+    "solve_dde",
+    "discontinuity_points",
 ]

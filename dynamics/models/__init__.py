@@ -12,6 +12,17 @@ from dynamics.models.base import (
     compile_kernel,
 )
 from dynamics.models.cohen_grossberg import CG_FAMILIES, CohenGrossberg
+from dynamics.models.delay import (
+    DDE_RHS_SIGNATURE,
+    DELAY_SIGNATURE,
+    DelayModel,
+    UserDelayModel,
+)
+from dynamics.models.delayed_hopfield import (
+    DelayedHopfield,
+    DistributedDelayHopfield,
+    critical_delay,
+)
 from dynamics.models.hopfield import (
     ContinuousHopfield,
     hebbian_hopfield,
@@ -35,4 +46,11 @@ __all__ = [
     "hebbian_hopfield",
     "CohenGrossberg",
     "CG_FAMILIES",
+    "DelayModel",
+    "UserDelayModel",
+    "DDE_RHS_SIGNATURE",
+    "DELAY_SIGNATURE",
+    "DelayedHopfield",
+    "DistributedDelayHopfield",
+    "critical_delay",
 ]
