@@ -198,7 +198,22 @@ def test_progress_bar_shows_done_failed_remaining(tmp_path, capsys):
     assert "task failed, params={'a': 3" in err
 
 
-def test_complete_store_returns_without_starting_workers(tmp_path):
+def test_complete_store_returns_without_starting_workers(tmp_path, monkeypatch):
+    from dynamics.sweeps import executors
+
+    first = dyn.sweep(noisy_quadratic, {"a": [1, 2]}, store=tmp_path, progress=False)
+
+    def no_pool(n_workers):
+        raise AssertionError("a process pool was started for a complete store")
+
+    monkeypatch.setattr(executors, "_new_pool", no_pool)
+    again = dyn.sweep(noisy_quadratic, {"a": [1, 2]}, store=tmp_path, executor="processes",
+                      n_workers=2, progress=False)
+    np.testing.assert_array_equal(first["y"], again["y"])
+
+
+def test_complete_store_does_not_connect_to_dask(tmp_path):
+    pytest.importorskip("distributed")
     first = dyn.sweep(noisy_quadratic, {"a": [1, 2]}, store=tmp_path, progress=False)
     # no scheduler listens there: nothing may try to connect, since no task is left
     again = dyn.sweep(noisy_quadratic, {"a": [1, 2]}, store=tmp_path, executor="dask",
