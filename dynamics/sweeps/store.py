@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 
 from dynamics._io import atomic_write_bytes, atomic_write_text
+from dynamics.sweeps.seeds import task_id, task_seed
 
 __all__ = [
     "SweepStore",
@@ -206,8 +207,6 @@ def _check_fields(obj: dict) -> str | None:
 
 def _check_record(obj: Any, folder: Path, meta: dict) -> str | None:
     """Why ``obj`` is not a valid, intact task record of this store, or None."""
-    from dynamics.sweeps.seeds import task_id, task_seed
-
     if not isinstance(obj, dict):
         return "not a JSON object"
     reason = _check_fields(obj)
