@@ -126,7 +126,10 @@ def test_a_changed_digit_in_a_result_or_a_seed_is_detected(tmp_path, full):
     obj = json.loads(lines[0])
     text = lines[0].decode()
     y = repr(obj["result"]["y"])
-    lines[0] = text.replace(y, y[:-1] + ("1" if y[-1] != "1" else "2")).encode()
+    dot = y.index(".")
+    changed = y[: dot + 1] + ("1" if y[dot + 1] != "1" else "2") + y[dot + 2:]
+    assert f'"y":{y}' in text and float(changed) != obj["result"]["y"]
+    lines[0] = text.replace(f'"y":{y}', f'"y":{changed}').encode()
     _write_lines(store, lines)
     _resume_redoes(tmp_path, store, res, 1, "line 1 is damaged.*checksum")
     # a changed seed with a recomputed checksum is caught by the seed check
