@@ -180,8 +180,11 @@ def test_truncated_sweep_json_is_set_aside_and_nothing_is_lost(tmp_path, full):
 def test_resume_with_another_base_seed_after_losing_sweep_json_redoes_all(tmp_path, full):
     store, _ = full
     (store / "sweep.json").write_text("{")
-    with pytest.warns(dyn.StoreWarning, match="seed is not the task seed"):
+    with pytest.warns(dyn.StoreWarning) as caught:
         _run(tmp_path, store, base_seed=5)
+    messages = [str(w.message) for w in caught]
+    assert any("sweep.json is damaged" in m for m in messages)
+    assert sum("seed is not the task seed" in m for m in messages) == 4
     assert sorted(_calls(tmp_path)) == ["1", "2", "3", "4"]
 
 
@@ -284,3 +287,22 @@ def test_cli_reserved_name_exits_2(scenario, capsys):
             "--executor", "serial", "--no-progress"]
     assert main(argv) == 2
     assert "'seed' is reserved" in capsys.readouterr().err
+
+
+def test_stores_written_before_checksums_are_read_and_still_checked(tmp_path, full):
+    store, res = full
+    meta = json.loads((store / "sweep.json").read_text())
+    meta["format"] = "dynamics-sweep/1"
+    (store / "sweep.json").write_text(json.dumps(meta))
+    lines = []
+    for line in _lines(store):
+        obj = json.loads(line)
+        del obj["checksum"], obj["arrays_sha256"]
+        lines.append(json.dumps(obj).encode())
+    _write_lines(store, lines)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_array_equal(dyn.load_sweep(store)["trace"], res["trace"])
+    path = store / json.loads(lines[3])["arrays"]
+    path.write_bytes(path.read_bytes()[:100])  # without a hash, a damaged file is still found
+    _resume_redoes(tmp_path, store, res, 4, "line 4 is damaged.*arrays file cannot be read")
