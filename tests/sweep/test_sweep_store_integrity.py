@@ -72,7 +72,7 @@ def test_damaged_npz_is_moved_aside_and_its_task_redone(tmp_path, full, damage):
     else:
         blob[len(blob) // 2] ^= 0xFF
     path.write_bytes(bytes(blob))
-    _resume_redoes(tmp_path, store, res, 2, "line 2 is damaged.*arrays file .* damaged")
+    _resume_redoes(tmp_path, store, res, 2, "line 2 is damaged.*damaged arrays file .*SHA-256")
     assert path.with_name(path.name + ".corrupt").read_bytes() == bytes(blob)
 
 
@@ -145,7 +145,7 @@ def test_a_changed_digit_in_a_result_or_a_seed_is_detected(tmp_path, full):
 
 
 @pytest.mark.parametrize("rel", ["arrays/../../secret.npz", "/tmp/secret.npz",
-                                 "arrays/sub/x.npz", "secret.npz"])
+                                 "arrays/sub/x.npz", "secret.npz", "arrays/OTHER.npz"])
 def test_arrays_paths_outside_the_store_array_folder_are_refused(tmp_path, full, rel):
     store, res = full
     secret = tmp_path / "secret.npz"
@@ -154,6 +154,9 @@ def test_arrays_paths_outside_the_store_array_folder_are_refused(tmp_path, full,
     obj = json.loads(lines[1])
     if rel.startswith("/tmp"):
         rel = str(secret)
+    if rel == "arrays/OTHER.npz":  # another task's intact array file
+        rel = json.loads(lines[0])["arrays"]
+        secret = store / rel
     obj["arrays"] = rel
     obj["arrays_sha256"] = store_mod._file_sha256(secret)
     obj["checksum"] = record_checksum(obj)
@@ -305,4 +308,4 @@ def test_stores_written_before_checksums_are_read_and_still_checked(tmp_path, fu
         np.testing.assert_array_equal(dyn.load_sweep(store)["trace"], res["trace"])
     path = store / json.loads(lines[3])["arrays"]
     path.write_bytes(path.read_bytes()[:100])  # without a hash, a damaged file is still found
-    _resume_redoes(tmp_path, store, res, 4, "line 4 is damaged.*arrays file cannot be read")
+    _resume_redoes(tmp_path, store, res, 4, "line 4 is damaged.*damaged arrays .* cannot be read")
