@@ -19,6 +19,8 @@ import glob
 import os
 from contextlib import contextmanager
 
+from dynamics import _validate as _v
+
 _setters: list | None = None
 _threads = 1
 
@@ -63,9 +65,7 @@ def set_process_blas_threads(n: int) -> None:
 def set_blas_threads(n: int) -> None:
     """Number of BLAS threads the recurrent layers use (default 1; see module docstring)."""
     global _threads
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"n: expected a positive integer, got {n!r}")
-    _threads = n
+    _threads = _v.positive_int(n, "n")
 
 
 def get_blas_threads() -> int:

@@ -79,32 +79,36 @@ def real(
     strict: bool = False,
     allow_none: bool = False,
     finite: bool = True,
-    what: str = "a real number",
+    what: str | None = None,
 ) -> float | None:
     """``value`` as a float: a real number (int, float or numpy scalar; not a bool or a str).
 
     ``finite`` (default) refuses NaN and infinities; ``minimum`` bounds it below (``strict``:
-    > minimum, otherwise >= minimum); ``allow_none`` lets ``None`` through.
+    > minimum, otherwise >= minimum); ``allow_none`` lets ``None`` through. ``what`` replaces
+    the description of what was expected in the messages (default e.g. "a finite number > 0").
     """
     if value is None and allow_none:
         return None
+    if what is None:
+        what = "a finite number" if finite else "a number"
+        if minimum is not None:
+            what += f" {'>' if strict else '>='} {minimum:g}"
     if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf":
         value = value.item()
     if not _is_real(value):
-        raise TypeError(f"{name}: expected {what}, got {_got(value)}")
+        none = " or None" if allow_none else ""
+        raise TypeError(f"{name}: expected {what}{none}, got {_got(value)}")
     v = float(value)
-    if finite and not np.isfinite(v):
-        raise ValueError(f"{name}: expected a finite number, got {v}")
-    if minimum is not None and (v <= minimum if strict else v < minimum):
-        sign = ">" if strict else ">="
-        raise ValueError(f"{name}: expected a finite number {sign} {minimum:g}, got {value!r}")
+    if (finite and not np.isfinite(v)) or (
+        minimum is not None and not (v > minimum if strict else v >= minimum)
+    ):
+        raise ValueError(f"{name}: expected {what}, got {value!r}")
     return v
 
 
 def positive(value: Any, name: str, allow_none: bool = False) -> float | None:
     """``value`` as a finite float > 0 (or ``None`` with ``allow_none``)."""
-    return real(value, name, minimum=0.0, strict=True, allow_none=allow_none,
-                what="a positive number")
+    return real(value, name, minimum=0.0, strict=True, allow_none=allow_none)
 
 
 def flag(value: Any, name: str, allow_none: bool = False) -> bool | None:

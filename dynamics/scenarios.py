@@ -18,6 +18,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from dynamics import _validate as _v
 from dynamics._io import atomic_write_text
 
 __all__ = [
@@ -107,8 +108,7 @@ def load_scenario(name: str) -> ModuleType:
 
 def run_scenario(name: str, out: str | Path = "results", seed: int = 0) -> dict[str, Any]:
     """Run scenario ``name``, writing into ``out/<name>/``; return its summary dict."""
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TypeError(f"seed: expected an int, got {type(seed).__name__}")
+    _v.integer(seed, "seed")
     module = load_scenario(name)
     out_dir = Path(out) / name
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -59,6 +59,7 @@ def load_into(
     """
     if not isinstance(state, Mapping):
         raise TypeError(f"state_dict: expected a mapping of name -> array, got {type(state)}")
+    _v.flag(strict, "strict")
     missing = [k for k in params if k not in state]
     extra = [k for k in state if k not in params]
     problems = []

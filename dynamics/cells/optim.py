@@ -6,12 +6,12 @@ place from a dict of gradients with the same keys.
 
 from __future__ import annotations
 
-import math
-import numbers
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+
+from dynamics import _validate as _v
 
 __all__ = ["SGD", "Adam", "clip_grad_norm", "clip_grad_value", "global_norm"]
 
@@ -35,33 +35,16 @@ def _check_grads(params: dict[str, np.ndarray], grads: Mapping[str, np.ndarray])
                              f"got {np.shape(g)}")
 
 
-def _check_real(value: Any, name: str, expected: str) -> float:
-    """Return ``value`` as a finite float; TypeError if it is not a real number (bools are
-    refused), ValueError if it is NaN or infinite."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name}: expected {expected}, got {type(value).__name__} {value!r}")
-    x = float(value)
-    if not math.isfinite(x):
-        raise ValueError(f"{name}: expected {expected}, got {value!r}")
-    return x
-
-
 def _check_non_negative(value: Any, name: str) -> float:
-    x = _check_real(value, name, "a finite non-negative number")
-    if x < 0:
-        raise ValueError(f"{name}: expected a finite non-negative number, got {value!r}")
-    return x
+    return _v.real(value, name, minimum=0.0, what="a finite non-negative number")
 
 
 def _check_strictly_positive(value: Any, name: str) -> float:
-    x = _check_real(value, name, "a finite number > 0")
-    if not x > 0:
-        raise ValueError(f"{name}: expected a finite number > 0, got {value!r}")
-    return x
+    return _v.positive(value, name)
 
 
 def _check_unit_interval(value: Any, name: str) -> float:
-    x = _check_real(value, name, "a number in [0, 1)")
+    x = _v.real(value, name, what="a number in [0, 1)")
     if not 0.0 <= x < 1.0:
         raise ValueError(f"{name}: expected a number in [0, 1), got {value!r}")
     return x

@@ -34,11 +34,7 @@ State = np.ndarray | tuple[np.ndarray, np.ndarray]
 
 def make_rng(seed: Any) -> np.random.Generator:
     """``seed`` may be None, an int or a ``numpy.random.Generator``."""
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)):
-        raise TypeError(f"seed: expected None, an int or a numpy Generator, got {seed!r}")
-    return np.random.default_rng(seed)
+    return _v.rng(seed)
 
 
 class _RecurrentLayer(HasParameters):

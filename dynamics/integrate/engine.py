@@ -642,6 +642,6 @@ def single_engine(n_events_slots: int):
             _vec,
             types.boolean,
         )
-        engine = nb.njit([argtypes], cache=True)(integrate_single)
+        engine = nb.njit([argtypes], cache=True, nogil=True)(integrate_single)
         _compiled_single[n_events_slots] = engine
     return engine

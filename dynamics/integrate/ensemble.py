@@ -372,7 +372,7 @@ def ensemble_engine():
             types.boolean,
             _f8,
         )
-        _compiled_ensemble.append(nb.njit([argtypes], cache=True)(integrate_ensemble))
+        _compiled_ensemble.append(nb.njit([argtypes], cache=True, nogil=True)(integrate_ensemble))
     return _compiled_ensemble[0]
 
 

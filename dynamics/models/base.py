@@ -207,7 +207,7 @@ class Model:
         return self.energy_kernel is not None
 
     def _state(self, x: Any, argument: str = "x") -> np.ndarray:
-        arr = np.ascontiguousarray(np.asarray(x, dtype=np.float64))
+        arr = np.ascontiguousarray(_v.float_array(x, argument))
         if arr.ndim != 1 or arr.shape[0] != self.n_states:
             raise ValueError(
                 f"{argument}: expected shape ({self.n_states},), got {np.shape(x)}"
@@ -225,7 +225,7 @@ class Model:
         """The energy at one state (shape ``(n,)``) or at each row of ``(m, n)`` states."""
         if self.energy_kernel is None:
             raise ValueError(f"{self.name}: this model has no energy function")
-        arr = np.asarray(x, dtype=np.float64)
+        arr = _v.float_array(x, "x")
         if arr.ndim == 2:
             return np.array([self.energy(row) for row in arr])
         return float(self.energy_kernel(self._state(arr), self.params))

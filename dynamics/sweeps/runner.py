@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
+from dynamics import _validate as _v
 from dynamics.sweeps.executors import (
     EXECUTORS,
     RESERVED,
@@ -36,24 +37,15 @@ __all__ = ["sweep", "load_sweep"]
 
 
 def _replicates(seeds: Any) -> list[int]:
-    if isinstance(seeds, bool):
-        raise TypeError(f"seeds: expected an int or a list of replicate indices, got {seeds!r}")
-    if isinstance(seeds, int | np.integer):
-        if seeds < 1:
-            raise ValueError(f"seeds: expected at least 1 replicate, got {seeds}")
-        return list(range(int(seeds)))
+    if isinstance(seeds, int | np.integer) and not isinstance(seeds, bool | np.bool_):
+        return list(range(_v.positive_int(seeds, "seeds")))
     if isinstance(seeds, Iterable) and not isinstance(seeds, str | bytes | Mapping):
-        reps = list(seeds)
+        reps = [_v.integer(r, "seeds (replicate index)", minimum=0) for r in seeds]
         if not reps:
             raise ValueError("seeds: expected at least one replicate index, got none")
-        for r in reps:
-            if isinstance(r, bool) or not isinstance(r, int | np.integer):
-                raise TypeError(f"seeds: replicate indices must be ints, got {r!r}")
-            if r < 0:
-                raise ValueError(f"seeds: replicate indices must be >= 0, got {r}")
         if len(set(reps)) != len(reps):
             raise ValueError(f"seeds: replicate indices repeat: {reps}")
-        return [int(r) for r in reps]
+        return reps
     raise TypeError(
         f"seeds: expected an int (number of replicates) or a list of replicate indices, "
         f"got {type(seeds).__name__}"
@@ -197,17 +189,13 @@ def sweep(
     """
     if not callable(fn):
         raise TypeError(f"fn: expected a callable fn(params, seed) -> dict, got {fn!r}")
-    if executor not in EXECUTORS:
-        raise ValueError(f"executor: expected one of {', '.join(EXECUTORS)}, got {executor!r}")
+    _v.choice(executor, "executor", EXECUTORS)
     if address is not None:
         if executor != "dask":
             raise ValueError(f"address: only used with executor='dask', got executor={executor!r}")
         _check_address(address)
     if n_workers is not None:
-        if isinstance(n_workers, bool) or not isinstance(n_workers, int | np.integer):
-            raise TypeError(f"n_workers: expected a positive int or None, got {n_workers!r}")
-        if n_workers < 1:
-            raise ValueError(f"n_workers: expected a positive int, got {n_workers}")
+        n_workers = _v.positive_int(n_workers, "n_workers")
         if executor == "serial":
             raise ValueError("n_workers: not used with executor='serial'")
         if address is not None:
@@ -215,10 +203,9 @@ def sweep(
                              "workers; leave n_workers=None")
     if store is not None and not isinstance(store, str | os.PathLike):
         raise TypeError(f"store: expected a folder path or None, got {type(store).__name__}")
-    for name, flag in (("resume", resume), ("retry_failed", retry_failed),
-                       ("progress", progress)):
-        if not isinstance(flag, bool) and not (name == "progress" and flag is None):
-            raise TypeError(f"{name}: expected True or False, got {flag!r}")
+    resume = _v.flag(resume, "resume")
+    retry_failed = _v.flag(retry_failed, "retry_failed")
+    progress = _v.flag(progress, "progress", allow_none=True)
     if progress is None:
         progress = sys.stderr.isatty()
     base_seed = _check_base_seed(base_seed)

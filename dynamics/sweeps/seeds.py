@@ -18,25 +18,18 @@ from typing import Any
 
 import numpy as np
 
+from dynamics import _validate as _v
 from dynamics.sweeps.grid import canonical_params
 
 __all__ = ["task_seed", "task_id"]
 
 
 def _check_base_seed(base_seed: Any) -> int:
-    if isinstance(base_seed, bool) or not isinstance(base_seed, int | np.integer):
-        raise TypeError(f"base_seed: expected a non-negative int, got {base_seed!r}")
-    if base_seed < 0:
-        raise ValueError(f"base_seed: expected a non-negative int, got {base_seed}")
-    return int(base_seed)
+    return _v.integer(base_seed, "base_seed", minimum=0)
 
 
 def _check_replicate(replicate: Any) -> int:
-    if isinstance(replicate, bool) or not isinstance(replicate, int | np.integer):
-        raise TypeError(f"replicate: expected a non-negative int, got {replicate!r}")
-    if replicate < 0:
-        raise ValueError(f"replicate: expected a non-negative int, got {replicate}")
-    return int(replicate)
+    return _v.integer(replicate, "replicate", minimum=0)
 
 
 def task_seed(params: Mapping[str, Any], replicate: int = 0, base_seed: int = 0) -> int:

@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 
 from dynamics._io import atomic_write_bytes, atomic_write_text
+from dynamics.sweeps.seeds import task_id, task_seed
 
 __all__ = [
     "SweepStore",
@@ -62,6 +63,7 @@ META = "sweep.json"
 ARRAYS = "arrays"
 CORRUPT = "results.corrupt"
 LOCK = ".lock"
+_DAMAGED_ARRAYS = "damaged arrays file"  # how the reasons that blame a file's content start
 _REQUIRED = ("task_id", "params", "replicate", "seed", "status")
 _OPEN_IN_THIS_PROCESS: set[Path] = set()  # POSIX locks do not exclude the owning process
 
@@ -206,8 +208,6 @@ def _check_fields(obj: dict) -> str | None:
 
 def _check_record(obj: Any, folder: Path, meta: dict) -> str | None:
     """Why ``obj`` is not a valid, intact task record of this store, or None."""
-    from dynamics.sweeps.seeds import task_id, task_seed
-
     if not isinstance(obj, dict):
         return "not a JSON object"
     reason = _check_fields(obj)
@@ -230,8 +230,9 @@ def _check_record(obj: Any, folder: Path, meta: dict) -> str | None:
     rel = obj.get("arrays")
     if rel is not None:
         path = arrays_file(folder, rel)
-        if path is None:
-            return f"its arrays path {str(rel)[:60]!r} is not a file name in {ARRAYS}/"
+        if path is None or path.name != f"{obj['task_id']}.npz":
+            return (f"its arrays path {str(rel)[:60]!r} is not {ARRAYS}/<its task id>.npz "
+                    f"(a file name in the store's {ARRAYS}/ folder)")
         if not path.is_file():
             return f"its arrays file {rel} is missing"
         want = obj.get("arrays_sha256")
@@ -240,7 +241,7 @@ def _check_record(obj: Any, folder: Path, meta: dict) -> str | None:
         if not _is_hex(want, 64):
             return "arrays_sha256 is not 64 hex digits"
         if _file_sha256(path) != want:
-            return f"its arrays file {rel} is damaged (SHA-256 mismatch)"
+            return f"{_DAMAGED_ARRAYS} {rel} (SHA-256 mismatch)"
     return None
 
 
@@ -344,7 +345,8 @@ def _legacy_npz_damage(path: Path) -> str | None:
             for key in npz.files:
                 npz[key]
     except Exception as exc:  # BadZipFile, ValueError, EOFError, OSError, ...
-        return f"its arrays file cannot be read ({type(exc).__name__}: {str(exc)[:60]})"
+        return (f"{_DAMAGED_ARRAYS} {path.name}: cannot be read "
+                f"({type(exc).__name__}: {str(exc)[:60]})")
     return None
 
 
@@ -473,9 +475,8 @@ class SweepStore:
                 for number, line, reason, obj in bad:
                     header = f"# line {number}: {reason} (found {now_iso()})\n"
                     fh.write(header.encode() + line + b"\n")
-                    bad_arrays = arrays_file(self.path, obj.get("arrays")) if obj else None
-                    if bad_arrays is not None and bad_arrays.is_file() and "arrays" in reason:
-                        self._set_aside(bad_arrays)
+                    if reason.startswith(_DAMAGED_ARRAYS):  # the record's own file, checked
+                        self._set_aside(arrays_file(self.path, obj["arrays"]))
                 fh.flush()
                 os.fsync(fh.fileno())
             atomic_write_bytes(results, b"".join(line + b"\n" for line in good))

@@ -147,7 +147,7 @@ def test_bad_input_capacity_helpers():
         dyn.flip_bits(np.ones((2, 2, 2)), 0.1)
     with pytest.raises(TypeError, match="states: expected an array of numbers"):
         dyn.flip_bits([["a", "b"]], 0.1)
-    with pytest.raises(TypeError, match="fraction: expected a real number"):
+    with pytest.raises(TypeError, match="fraction: expected a finite number >= 0"):
         dyn.flip_bits(np.ones(4), "0.1")
     with pytest.raises(ValueError, match="fraction: expected a finite number >= 0"):
         dyn.flip_bits(np.ones(4), -0.1)

@@ -60,12 +60,26 @@ def test_async_recall_retrieves_patterns_and_is_reproducible():
     np.testing.assert_array_equal(a.states, b.states)
     np.testing.assert_array_equal(a.sweeps, b.sweeps)
     np.testing.assert_allclose(np.diag(net.overlaps(a.states)), 1.0)
-    # one probe alone gives the same trajectory as in the batch (own random stream per probe)
-    rng = np.random.default_rng(9)
-    batch = net.recall(probes, seed=rng, record_history=True)
+    # one probe alone gives the same trajectory as in the batch (own random stream per probe:
+    # probe k's stream is seeded by the k-th draw of the generator, so a generator advanced
+    # by k draws replays probe k alone, whatever the other probes are)
+    batch = net.recall(probes, seed=np.random.default_rng(9), record_history=True)
     assert batch.history.shape == (10, batch.sweeps.max() + 1, 200)
     np.testing.assert_array_equal(batch.history[:, 0], probes.astype(np.int8))
     np.testing.assert_array_equal(batch.history[:, -1], batch.states)
+    others = dyn.random_patterns(10, 200, seed=3)
+    for k in range(10):
+        rng = np.random.default_rng(9)
+        rng.integers(0, 2**63 - 1, size=k, dtype=np.int64)
+        one = net.recall(probes[k], seed=rng, record_history=True)
+        np.testing.assert_array_equal(np.reshape(one.states, (200,)), batch.states[k])
+        assert int(np.reshape(one.sweeps, ())) == batch.sweeps[k]
+        n_rows = batch.sweeps[k] + 1
+        np.testing.assert_array_equal(one.history[0, :n_rows], batch.history[k, :n_rows])
+        mixed = others.copy()
+        mixed[k] = probes[k]  # the same probe among different neighbours
+        alongside = net.recall(mixed, seed=np.random.default_rng(9))
+        np.testing.assert_array_equal(alongside.states[k], batch.states[k])
 
 
 def test_sync_two_neuron_counterexample_reports_two_cycle():

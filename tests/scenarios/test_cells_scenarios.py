@@ -160,8 +160,31 @@ def test_elman_as_dynamics_quick(tmp_path, monkeypatch):
     assert on_disk["n_stable"] == sum(p["stable"] for p in on_disk["fixed_points"])
     for p in on_disk["fixed_points"]:
         assert p["residual"] < 1e-9
-        assert p["stable"] == (p["spectral_radius"] < 1.0)
-        assert p["stable"] == (p["n_unstable_directions"] == 0)
+    # the memories of the flip-flop are stable fixed points, the rest are saddles
+    assert on_disk["n_stable"] >= 1
+    assert sum(on_disk["unstable_directions_histogram"].values()) == on_disk["n_fixed_points"]
+
+
+def test_fixed_point_stability_agrees_with_iterating_the_map():
+    """"stable" (from the Jacobian's spectrum) must agree with what the map does: a small
+    perturbation of a stable point dies out, one of an unstable point grows."""
+    module = load_scenario("elman_as_dynamics")
+    rng = np.random.default_rng(4)
+    w = 1.8 * np.linalg.qr(rng.normal(size=(4, 4)))[0]  # several fixed points, mixed types
+    w = 0.5 * (w + w.T)
+    b = 0.05 * rng.normal(size=4)
+    points = module.find_fixed_points(rng.uniform(-1.5, 1.5, size=(300, 4)), w, b)
+    kinds = set()
+    for p in points:
+        if abs(p["spectral_radius"] - 1.0) < 0.05:
+            continue  # too slow to tell apart by iteration
+        h = p["h"] + 1e-7 * rng.normal(size=4)
+        for _ in range(400):
+            h = module.autonomous_map(h, w, b)
+        distance = np.linalg.norm(h - p["h"])
+        assert p["stable"] == (distance < 1e-9), (p["spectral_radius"], distance)
+        kinds.add(p["stable"])
+    assert kinds == {True, False}  # both kinds were exercised
 
 
 def test_fixed_point_finder_on_known_maps():

@@ -141,17 +141,17 @@ def test_function_missing_on_the_workers_is_a_clear_error(tmp_path, dask_address
 @pytest.mark.parametrize(
     "kwargs, error, match",
     [
-        ({"executor": "threads"}, ValueError, "executor: expected one of serial, processes"),
+        ({"executor": "threads"}, ValueError, "executor: expected one of \\['serial', 'processes'"),
         ({"address": "tcp://x:1"}, ValueError, "address: only used with executor='dask'"),
         ({"executor": "dask", "address": 5}, TypeError, "address: expected"),
         ({"n_workers": 2}, ValueError, "n_workers: not used with executor='serial'"),
         ({"executor": "processes", "n_workers": 0}, ValueError, "n_workers: expected a positive"),
         ({"executor": "processes", "n_workers": 1.5}, TypeError, "n_workers"),
-        ({"seeds": 0}, ValueError, "seeds: expected at least 1"),
+        ({"seeds": 0}, ValueError, "seeds: expected a positive integer"),
         ({"seeds": [1, 1]}, ValueError, "seeds: replicate indices repeat"),
         ({"seeds": "3"}, TypeError, "seeds"),
-        ({"seeds": [0, -1]}, ValueError, "seeds: replicate indices must be >= 0"),
-        ({"seeds": [0, 1.5]}, TypeError, "seeds: replicate indices must be ints"),
+        ({"seeds": [0, -1]}, ValueError, r"seeds \(replicate index\): expected an int >= 0"),
+        ({"seeds": [0, 1.5]}, TypeError, r"seeds \(replicate index\): .*got float"),
         ({"base_seed": -1}, ValueError, "base_seed"),
         ({"store": 3}, TypeError, "store: expected a folder path"),
         ({"resume": "yes"}, TypeError, "resume: expected True or False"),
@@ -198,7 +198,22 @@ def test_progress_bar_shows_done_failed_remaining(tmp_path, capsys):
     assert "task failed, params={'a': 3" in err
 
 
-def test_complete_store_returns_without_starting_workers(tmp_path):
+def test_complete_store_returns_without_starting_workers(tmp_path, monkeypatch):
+    from dynamics.sweeps import executors
+
+    first = dyn.sweep(noisy_quadratic, {"a": [1, 2]}, store=tmp_path, progress=False)
+
+    def no_pool(n_workers):
+        raise AssertionError("a process pool was started for a complete store")
+
+    monkeypatch.setattr(executors, "_new_pool", no_pool)
+    again = dyn.sweep(noisy_quadratic, {"a": [1, 2]}, store=tmp_path, executor="processes",
+                      n_workers=2, progress=False)
+    np.testing.assert_array_equal(first["y"], again["y"])
+
+
+def test_complete_store_does_not_connect_to_dask(tmp_path):
+    pytest.importorskip("distributed")
     first = dyn.sweep(noisy_quadratic, {"a": [1, 2]}, store=tmp_path, progress=False)
     # no scheduler listens there: nothing may try to connect, since no task is left
     again = dyn.sweep(noisy_quadratic, {"a": [1, 2]}, store=tmp_path, executor="dask",

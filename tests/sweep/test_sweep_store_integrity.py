@@ -72,7 +72,7 @@ def test_damaged_npz_is_moved_aside_and_its_task_redone(tmp_path, full, damage):
     else:
         blob[len(blob) // 2] ^= 0xFF
     path.write_bytes(bytes(blob))
-    _resume_redoes(tmp_path, store, res, 2, "line 2 is damaged.*arrays file .* damaged")
+    _resume_redoes(tmp_path, store, res, 2, "line 2 is damaged.*damaged arrays file .*SHA-256")
     assert path.with_name(path.name + ".corrupt").read_bytes() == bytes(blob)
 
 
@@ -126,7 +126,10 @@ def test_a_changed_digit_in_a_result_or_a_seed_is_detected(tmp_path, full):
     obj = json.loads(lines[0])
     text = lines[0].decode()
     y = repr(obj["result"]["y"])
-    lines[0] = text.replace(y, y[:-1] + ("1" if y[-1] != "1" else "2")).encode()
+    dot = y.index(".")
+    changed = y[: dot + 1] + ("1" if y[dot + 1] != "1" else "2") + y[dot + 2:]
+    assert f'"y":{y}' in text and float(changed) != obj["result"]["y"]
+    lines[0] = text.replace(f'"y":{y}', f'"y":{changed}').encode()
     _write_lines(store, lines)
     _resume_redoes(tmp_path, store, res, 1, "line 1 is damaged.*checksum")
     # a changed seed with a recomputed checksum is caught by the seed check
@@ -142,7 +145,7 @@ def test_a_changed_digit_in_a_result_or_a_seed_is_detected(tmp_path, full):
 
 
 @pytest.mark.parametrize("rel", ["arrays/../../secret.npz", "/tmp/secret.npz",
-                                 "arrays/sub/x.npz", "secret.npz"])
+                                 "arrays/sub/x.npz", "secret.npz", "arrays/OTHER.npz"])
 def test_arrays_paths_outside_the_store_array_folder_are_refused(tmp_path, full, rel):
     store, res = full
     secret = tmp_path / "secret.npz"
@@ -151,6 +154,9 @@ def test_arrays_paths_outside_the_store_array_folder_are_refused(tmp_path, full,
     obj = json.loads(lines[1])
     if rel.startswith("/tmp"):
         rel = str(secret)
+    if rel == "arrays/OTHER.npz":  # another task's intact array file
+        rel = json.loads(lines[0])["arrays"]
+        secret = store / rel
     obj["arrays"] = rel
     obj["arrays_sha256"] = store_mod._file_sha256(secret)
     obj["checksum"] = record_checksum(obj)
@@ -177,8 +183,11 @@ def test_truncated_sweep_json_is_set_aside_and_nothing_is_lost(tmp_path, full):
 def test_resume_with_another_base_seed_after_losing_sweep_json_redoes_all(tmp_path, full):
     store, _ = full
     (store / "sweep.json").write_text("{")
-    with pytest.warns(dyn.StoreWarning, match="seed is not the task seed"):
+    with pytest.warns(dyn.StoreWarning) as caught:
         _run(tmp_path, store, base_seed=5)
+    messages = [str(w.message) for w in caught]
+    assert any("sweep.json is damaged" in m for m in messages)
+    assert sum("seed is not the task seed" in m for m in messages) == 4
     assert sorted(_calls(tmp_path)) == ["1", "2", "3", "4"]
 
 
@@ -281,3 +290,22 @@ def test_cli_reserved_name_exits_2(scenario, capsys):
             "--executor", "serial", "--no-progress"]
     assert main(argv) == 2
     assert "'seed' is reserved" in capsys.readouterr().err
+
+
+def test_stores_written_before_checksums_are_read_and_still_checked(tmp_path, full):
+    store, res = full
+    meta = json.loads((store / "sweep.json").read_text())
+    meta["format"] = "dynamics-sweep/1"
+    (store / "sweep.json").write_text(json.dumps(meta))
+    lines = []
+    for line in _lines(store):
+        obj = json.loads(line)
+        del obj["checksum"], obj["arrays_sha256"]
+        lines.append(json.dumps(obj).encode())
+    _write_lines(store, lines)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_array_equal(dyn.load_sweep(store)["trace"], res["trace"])
+    path = store / json.loads(lines[3])["arrays"]
+    path.write_bytes(path.read_bytes()[:100])  # without a hash, a damaged file is still found
+    _resume_redoes(tmp_path, store, res, 4, "line 4 is damaged.*damaged arrays .* cannot be read")
