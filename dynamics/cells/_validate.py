@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from dynamics import _validate as _v
+
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
@@ -28,12 +30,7 @@ def check_dtype(dtype: Any) -> np.dtype:
 def check_positive_int(value: Any, name: str) -> int:
     """Return ``value`` as an int >= 1: TypeError if it is not an integer (bools and floats
     such as 1.5 or 2.0 are refused), ValueError if it is an integer < 1."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise TypeError(f"{name}: expected a positive integer, "
-                        f"got {type(value).__name__} {value!r}")
-    if value < 1:
-        raise ValueError(f"{name}: expected a positive integer, got {value!r}")
-    return int(value)
+    return _v.positive_int(value, name)
 
 
 def as_float_array(value: Any, name: str, dtype: np.dtype) -> np.ndarray:
@@ -41,31 +38,15 @@ def as_float_array(value: Any, name: str, dtype: np.dtype) -> np.ndarray:
 
     A numpy array of another dtype is refused (TypeError naming ``name``) rather than silently
     converted, so a float64 array fed to a float32 module is noticed. Lists and scalars are
-    converted.
+    converted; values beyond the range of ``dtype`` are a ValueError. The result is always a
+    new array: a layer keeps what it was given for the backward pass, so changing the
+    caller's array in place after ``forward`` cannot change the gradients.
     """
-    if isinstance(value, np.ndarray):
-        if value.dtype != dtype:
-            raise TypeError(
-                f"{name}: expected dtype {dtype} (the module's dtype), got {value.dtype}"
-            )
-        return value
-    try:
-        arr = np.asarray(value, dtype=dtype)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(
-            f"{name}: expected an array of {dtype}, got {type(value).__name__}") from exc
-    return arr
+    return np.array(_v.float_array(value, name, dtype, exact_dtype=True), copy=True)
 
 
-def check_finite(arr: np.ndarray, name: str) -> None:
-    if not np.all(np.isfinite(arr)):
-        bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
-        raise ValueError(f"{name}: contains {bad} NaN or infinite value(s)")
-
-
-def check_shape(arr: np.ndarray, expected: tuple[int, ...], name: str) -> None:
-    if arr.shape != tuple(expected):
-        raise ValueError(f"{name}: expected shape {tuple(expected)}, got {arr.shape}")
+check_finite = _v.check_finite
+check_shape = _v.check_shape
 
 
 def load_into(
@@ -78,6 +59,7 @@ def load_into(
     """
     if not isinstance(state, Mapping):
         raise TypeError(f"state_dict: expected a mapping of name -> array, got {type(state)}")
+    _v.flag(strict, "strict")
     missing = [k for k in params if k not in state]
     extra = [k for k in state if k not in params]
     problems = []
@@ -94,14 +76,15 @@ def load_into(
     for k, p in params.items():
         if k not in state:
             continue
-        v = np.asarray(state[k])
+        try:
+            v = _v.float_array(state[k], f"key '{k}'", p.dtype)
+        except (TypeError, ValueError) as exc:
+            problems.append(str(exc))
+            continue
         if v.shape != p.shape:
             problems.append(
                 f"key '{k}': expected shape {p.shape}, got shape {v.shape}"
             )
-            continue
-        if not np.issubdtype(v.dtype, np.floating) and not np.issubdtype(v.dtype, np.integer):
-            problems.append(f"key '{k}': expected a float array, got dtype {v.dtype}")
             continue
         if not np.all(np.isfinite(v)):
             problems.append(f"key '{k}': contains NaN or infinite values")

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from dynamics import _validate as _v
 from dynamics._blas import layer_blas_threads
 from dynamics.cells._engine import Engine, n_gates
 from dynamics.cells._params import HasParameters
@@ -50,7 +51,7 @@ class _Cell(HasParameters):
                  engine: Engine, extra: tuple[str, ...] = ()) -> None:
         self.input_size = check_positive_int(input_size, "input_size")
         self.hidden_size = check_positive_int(hidden_size, "hidden_size")
-        self.bias = bool(bias)
+        self.bias = _v.flag(bias, "bias")
         self.dtype = check_dtype(dtype)
         self._engine = engine
         rng = make_rng(seed)
@@ -175,7 +176,7 @@ class LSTMCell(_Cell):
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
                  dtype: Any = np.float64, seed: Any = None, peephole: bool = False) -> None:
-        self.peephole = bool(peephole)
+        self.peephole = _v.flag(peephole, "peephole")
         extra = ("weight_ci", "weight_cf", "weight_co") if self.peephole else ()
         super().__init__(input_size, hidden_size, bias, dtype, seed,
                          Engine("lstm", peephole=self.peephole), extra)
@@ -188,6 +189,6 @@ class GRUCell(_Cell):
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
                  dtype: Any = np.float64, seed: Any = None, reset_after: bool = True) -> None:
-        self.reset_after = bool(reset_after)
+        self.reset_after = _v.flag(reset_after, "reset_after")
         super().__init__(input_size, hidden_size, bias, dtype, seed,
                          Engine("gru", reset_after=self.reset_after))

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from dynamics import _validate as _v
 from dynamics._blas import layer_blas_threads
 from dynamics.cells._engine import Engine, n_gates
 from dynamics.cells._params import HasParameters
@@ -63,9 +64,9 @@ class _RecurrentLayer(HasParameters):
         self.input_size = check_positive_int(input_size, "input_size")
         self.hidden_size = check_positive_int(hidden_size, "hidden_size")
         self.num_layers = check_positive_int(num_layers, "num_layers")
-        self.bias = bool(bias)
-        self.batch_first = bool(batch_first)
-        self.bidirectional = bool(bidirectional)
+        self.bias = _v.flag(bias, "bias")
+        self.batch_first = _v.flag(batch_first, "batch_first")
+        self.bidirectional = _v.flag(bidirectional, "bidirectional")
         self.dtype = check_dtype(dtype)
         self.bptt_truncate = bptt_truncate
         self._engine = engine
@@ -385,7 +386,7 @@ class LSTM(_RecurrentLayer):
                  bias: bool = True, batch_first: bool = False, bidirectional: bool = False,
                  dtype: Any = np.float64, seed: Any = None, peephole: bool = False,
                  bptt_truncate: int | None = None) -> None:
-        self.peephole = bool(peephole)
+        self.peephole = _v.flag(peephole, "peephole")
         extra = ("weight_ci", "weight_cf", "weight_co") if self.peephole else ()
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, bidirectional,
                          dtype, seed, bptt_truncate,
@@ -410,7 +411,7 @@ class GRU(_RecurrentLayer):
                  bias: bool = True, batch_first: bool = False, bidirectional: bool = False,
                  dtype: Any = np.float64, seed: Any = None, reset_after: bool = True,
                  bptt_truncate: int | None = None) -> None:
-        self.reset_after = bool(reset_after)
+        self.reset_after = _v.flag(reset_after, "reset_after")
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, bidirectional,
                          dtype, seed, bptt_truncate,
                          engine=Engine("gru", reset_after=self.reset_after))

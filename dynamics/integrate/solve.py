@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from dynamics import _validate as _v
 from dynamics._blas import blas_threads
 from dynamics.integrate.engine import (
     never_event,
@@ -58,31 +59,20 @@ def _check_model(model: Any) -> Model:
 
 
 def _positive(value: Any, name: str, allow_none: bool = False) -> float | None:
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name}: expected a positive number, got {type(value).__name__}")
-    v = float(value)
-    if not math.isfinite(v) or v <= 0.0:
-        raise ValueError(f"{name}: expected a finite number > 0, got {value!r}")
-    return v
+    return _v.positive(value, name, allow_none=allow_none)
 
 
 def _positive_int(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name}: expected a positive int, got {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{name}: expected an int >= 1, got {value}")
-    return int(value)
+    return _v.positive_int(value, name)
 
 
 def _t_span(t_span: Any) -> tuple[float, float]:
-    try:
-        t0, t1 = (float(v) for v in t_span)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"t_span: expected a pair (t0, t1) of numbers, got {t_span!r}") from exc
-    if not (math.isfinite(t0) and math.isfinite(t1)):
-        raise ValueError(f"t_span: expected finite times, got {t_span!r}")
+    if isinstance(t_span, str | bytes) or not isinstance(t_span, Sequence | np.ndarray):
+        raise TypeError(f"t_span: expected a pair (t0, t1) of numbers, got {t_span!r}")
+    if len(t_span) != 2:
+        raise ValueError(f"t_span: expected a pair (t0, t1), got {len(t_span)} values")
+    t0 = _v.real(t_span[0], "t_span[0]")
+    t1 = _v.real(t_span[1], "t_span[1]")
     if t1 <= t0:
         raise ValueError(
             f"t_span: expected t0 < t1 (forward integration over a non-empty span), "
@@ -92,26 +82,15 @@ def _t_span(t_span: Any) -> tuple[float, float]:
 
 
 def _tableau(method: Any) -> Tableau:
-    if not isinstance(method, str):
-        raise TypeError(f"method: expected one of {list(METHODS)}, got {type(method).__name__}")
-    if method not in TABLEAUS:
-        raise ValueError(f"method: unknown method {method!r}; expected one of {list(METHODS)}")
-    return TABLEAUS[method]
+    return TABLEAUS[_v.choice(method, "method", METHODS)]
 
 
 def _atol(atol: Any, n: int) -> np.ndarray:
-    arr = np.asarray(atol, dtype=np.float64)
-    if arr.ndim == 0:
-        arr = np.full(n, float(arr))
-    if arr.shape != (n,):
-        raise ValueError(f"atol: expected a scalar or shape ({n},), got {arr.shape}")
-    if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
-        raise ValueError("atol: expected finite values > 0")
-    return np.ascontiguousarray(arr)
+    return np.ascontiguousarray(_v.per_unit(atol, n, "atol", positive=True))
 
 
 def _t_eval(t_eval: Any, t0: float, t1: float) -> np.ndarray:
-    arr = np.asarray(t_eval, dtype=np.float64)
+    arr = _v.float_array(t_eval, "t_eval")
     if arr.ndim != 1 or arr.size == 0:
         raise ValueError(f"t_eval: expected a non-empty 1-D array of times, got shape {arr.shape}")
     if not np.all(np.isfinite(arr)):
@@ -135,10 +114,7 @@ def _common(model, t_span, method, dt, rtol, atol, max_step, max_steps, eq_tol, 
     h_max = math.inf if max_step is None else _positive(max_step, "max_step")
     max_steps = _positive_int(max_steps, "max_steps")
     eq_tol = _positive(eq_tol, "eq_tol")
-    if controller not in _CONTROLLER_BETA:
-        raise ValueError(
-            f"controller: expected one of {list(_CONTROLLER_BETA)}, got {controller!r}"
-        )
+    _v.choice(controller, "controller", tuple(_CONTROLLER_BETA))
     return model, t0, t1, tab, dt, rtol, atol_arr, h_max, max_steps, eq_tol
 
 
@@ -240,6 +216,8 @@ def solve(
         model, t_span, method, dt, rtol, atol, max_step, max_steps, eq_tol, controller
     )
     y0_arr = _initial_state(y0, model.n_states)
+    _v.flag(stop_at_equilibrium, "stop_at_equilibrium")
+    _v.flag(dense_output, "dense_output")
     if t_eval is not None and save_every is not None:
         raise ValueError("save_every: cannot be combined with t_eval; give one of them")
     t_eval_arr = np.empty(0) if t_eval is None else _t_eval(t_eval, t0, t1)
@@ -362,10 +340,7 @@ def _budget(max_output_bytes: Any) -> float:
 
 
 def _initial_state(y0: Any, n: int) -> np.ndarray:
-    try:
-        arr = np.asarray(y0, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"y0: expected a numeric array of shape ({n},)") from exc
+    arr = _v.float_array(y0, "y0")
     if arr.shape != (n,):
         raise ValueError(f"y0: expected shape ({n},) for this model, got {arr.shape}")
     if not np.all(np.isfinite(arr)):
@@ -414,20 +389,19 @@ def solve_ensemble(
         model, t_span, method, dt, rtol, atol, max_step, max_steps, eq_tol, controller
     )
     n = model.n_states
-    try:
-        Y = np.asarray(Y0, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"Y0: expected a numeric array of shape (n_trajectories, {n})") from exc
+    Y = _v.float_array(Y0, "Y0")
     if Y.ndim != 2 or Y.shape[1] != n or Y.shape[0] == 0:
         raise ValueError(f"Y0: expected shape (n_trajectories, {n}), got {Y.shape}")
     if not np.all(np.isfinite(Y)):
         raise ValueError("Y0: expected finite values (found NaN or inf)")
     if t_eval is None:
-        n_eval = _positive_int(n_eval, "n_eval")
-        t_eval_arr = np.linspace(t0, t1, max(n_eval, 2))
+        n_eval = _v.integer(n_eval, "n_eval", minimum=2)
+        t_eval_arr = np.linspace(t0, t1, n_eval)
     else:
         t_eval_arr = _t_eval(t_eval, t0, t1)
     energy_tol = _positive(energy_tol, "energy_tol")
+    _v.flag(stop_at_equilibrium, "stop_at_equilibrium")
+    _v.flag(progress, "progress", allow_none=True)
     m = Y.shape[0]
     batch = m if batch_size is None else _positive_int(batch_size, "batch_size")
     has_energy = model.energy_kernel is not None

@@ -2,56 +2,30 @@
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
+
+from dynamics import _validate as _v
 
 ENCODINGS = ("bipolar", "binary")
 
 
 def check_positive_int(value, name: str, minimum: int = 1) -> int:
     """Return ``value`` as an int >= ``minimum`` or raise a TypeError/ValueError naming it."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name}: expected an int, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name}: expected an int >= {minimum}, got {value}")
-    return int(value)
+    return _v.integer(value, name, minimum=minimum)
 
 
 def check_real(value, name: str, minimum: float | None = None, strict: bool = False) -> float:
     """Return ``value`` as a finite float (optionally bounded below) or raise naming it."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name}: expected a real number, got {type(value).__name__}")
-    value = float(value)
-    if not np.isfinite(value):
-        raise ValueError(f"{name}: expected a finite number, got {value}")
-    if minimum is not None:
-        if strict and value <= minimum:
-            raise ValueError(f"{name}: expected a number > {minimum}, got {value}")
-        if not strict and value < minimum:
-            raise ValueError(f"{name}: expected a number >= {minimum}, got {value}")
-    return value
+    return _v.real(value, name, minimum=minimum, strict=strict)
 
 
 def check_encoding(encoding) -> str:
-    if encoding not in ENCODINGS:
-        raise ValueError(f"encoding: expected one of {ENCODINGS}, got {encoding!r}")
-    return encoding
+    return _v.choice(encoding, "encoding", ENCODINGS)
 
 
 def as_float_array(values, name: str) -> np.ndarray:
     """Convert to a float64 array, raising a TypeError naming ``name`` for non-numeric input."""
-    try:
-        arr = np.asarray(values)
-    except Exception as exc:  # pragma: no cover - exotic inputs
-        raise TypeError(f"{name}: expected an array of numbers ({exc})") from exc
-    if arr.dtype == object or not (
-        np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
-    ):
-        raise TypeError(f"{name}: expected an array of numbers, got dtype {arr.dtype}")
-    if np.issubdtype(arr.dtype, np.complexfloating):
-        raise TypeError(f"{name}: expected real numbers, got complex dtype {arr.dtype}")
-    return arr.astype(np.float64, copy=False)
+    return _v.float_array(values, name)
 
 
 def as_state_matrix(
@@ -109,14 +83,4 @@ def to_encoding(states: np.ndarray, encoding: str) -> np.ndarray:
 
 def as_rng(seed) -> np.random.Generator:
     """``seed`` (None, int or Generator) as a numpy Generator."""
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if seed is None:
-        return np.random.default_rng()
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(
-            f"seed: expected an int or numpy.random.Generator, got {type(seed).__name__}"
-        )
-    if seed < 0:
-        raise ValueError(f"seed: expected a non-negative int, got {seed}")
-    return np.random.default_rng(int(seed))
+    return _v.rng(seed)

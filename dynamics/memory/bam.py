@@ -23,7 +23,7 @@ therefore has the Lyapunov function
 
     E = -g(x)^T M g(y) - I_a . g(x) - I_b . g(y) + sum_i G(g(x_i)) + sum_j G(g(y_j)),
 
-G(V) = integral_0^V g^-1(v) dv, with dE/dt = -tau sum g'(z) (dz/dt)^2 <= 0.
+G(V) = integral_0^V g^-1(v) dv, with dE/dt = -sum_i tau_i g'(z_i) (dz_i/dt)^2 <= 0.
 :class:`ContinuousBAM` implements it with its own compiled kernels (model protocol of
 ``dynamics.models.base``), so ``dynamics.solve`` / ``solve_ensemble`` integrate it and track E.
 """
@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import numba as nb
 import numpy as np
 
+from dynamics import _validate as _v
 from dynamics.activations import (
     gain_derivative,
     gain_integral_of_inverse_u,
@@ -181,9 +182,9 @@ class BAM:
 
 
 # --------------------------------------------------------------------------- continuous BAM
-# params layout: [n_a, n_b, gain code, lambda, 1/tau, I_a (n_a), I_b (n_b), M (n_a*n_b),
-#                 scratch (n_a + n_b)]
-_HEADER = 5
+# params layout: [n_a, n_b, gain code, lambda, 1/tau (n_a + n_b), I_a (n_a), I_b (n_b),
+#                 M (n_a*n_b), scratch (n_a + n_b)]
+_HEADER = 4
 
 
 @nb.njit(cache=True, inline="always")
@@ -191,11 +192,13 @@ def _bam_layout(p):  # pragma: no cover - compiled
     n = int(p[0])
     m = int(p[1])
     o = _HEADER
+    inv_tau = p[o : o + n + m]
+    o += n + m
     ia = p[o : o + n]
     ib = p[o + n : o + n + m]
     w = p[o + n + m : o + n + m + n * m].reshape((n, m))
     scratch = p[o + n + m + n * m : o + 2 * (n + m) + n * m]
-    return n, m, int(p[2]), p[3], p[4], ia, ib, w, scratch
+    return n, m, int(p[2]), p[3], inv_tau, ia, ib, w, scratch
 
 
 @nb.njit(cache=True)
@@ -208,7 +211,7 @@ def bam_rhs(t, x, p, out):  # pragma: no cover - compiled
         acc = 0.0
         for j in range(m):
             acc += w[i, j] * scratch[n + j]
-        out[i] = inv_tau * (acc - x[i] + ia[i])
+        out[i] = inv_tau[i] * (acc - x[i] + ia[i])
     for j in range(m):
         out[n + j] = 0.0
     for i in range(n):
@@ -216,7 +219,7 @@ def bam_rhs(t, x, p, out):  # pragma: no cover - compiled
         for j in range(m):
             out[n + j] += w[i, j] * gi
     for j in range(m):
-        out[n + j] = inv_tau * (out[n + j] - x[n + j] + ib[j])
+        out[n + j] = inv_tau[n + j] * (out[n + j] - x[n + j] + ib[j])
 
 
 @nb.njit(cache=True)
@@ -236,9 +239,9 @@ def bam_rhs_batch(t, x, p, out):  # pragma: no cover - compiled
     fb = ga @ w
     for r in range(rows):
         for i in range(n):
-            out[r, i] = inv_tau * (fa[r, i] - x[r, i] + ia[i])
+            out[r, i] = inv_tau[i] * (fa[r, i] - x[r, i] + ia[i])
         for j in range(m):
-            out[r, n + j] = inv_tau * (fb[r, j] - x[r, n + j] + ib[j])
+            out[r, n + j] = inv_tau[n + j] * (fb[r, j] - x[r, n + j] + ib[j])
 
 
 @nb.njit(cache=True)
@@ -264,7 +267,7 @@ def bam_energy(x, p):  # pragma: no cover - compiled
 
 @nb.njit(cache=True)
 def bam_jacobian(t, x, p, jac):  # pragma: no cover - compiled
-    """J = (1/tau) [[-1, M diag g'(y)], [M^T diag g'(x), -1]]."""
+    """J = diag(1/tau) [[-1, M diag g'(y)], [M^T diag g'(x), -1]]."""
     n, m, kind, lam, inv_tau, ia, ib, w, scratch = _bam_layout(p)
     for i in range(n + m):
         scratch[i] = gain_derivative(kind, lam, x[i])
@@ -273,10 +276,10 @@ def bam_jacobian(t, x, p, jac):  # pragma: no cover - compiled
             jac[i, j] = 0.0
     for i in range(n):
         for j in range(m):
-            jac[i, n + j] = inv_tau * w[i, j] * scratch[n + j]
-            jac[n + j, i] = inv_tau * w[i, j] * scratch[i]
+            jac[i, n + j] = inv_tau[i] * w[i, j] * scratch[n + j]
+            jac[n + j, i] = inv_tau[n + j] * w[i, j] * scratch[i]
     for i in range(n + m):
-        jac[i, i] = -inv_tau
+        jac[i, i] = -inv_tau[i]
 
 
 class ContinuousBAM(Model):
@@ -290,14 +293,15 @@ class ContinuousBAM(Model):
     ----------
     M : (n_a, n_b) correlation matrix (e.g. ``BAM.weights``).
     I_a, I_b : external inputs of the layers (scalar or per neuron), default 0.
-    tau : time constant > 0.
+    tau : time constant(s) > 0: a scalar, or one per neuron (shape (n_a + n_b,), layer a
+        first), as in ``ContinuousHopfield``.
     gain, gain_scale : the gain g(u) = gain(gain_scale * u) as in ``ContinuousHopfield``
         ("tanh", "logistic", "piecewise_linear").
     """
 
     name = "continuous BAM"
 
-    def __init__(self, M, I_a=None, I_b=None, tau: float = 1.0, gain: str = "tanh",
+    def __init__(self, M, I_a=None, I_b=None, tau: float | np.ndarray = 1.0, gain: str = "tanh",
                  gain_scale: float = 1.0):
         w = as_float_array(M, "M")
         if w.ndim != 2 or w.size == 0:
@@ -307,15 +311,13 @@ class ContinuousBAM(Model):
         n, m = w.shape
         ia = self._input(I_a, n, "I_a")
         ib = self._input(I_b, m, "I_b")
-        tau_f = float(as_float_array(tau, "tau"))
-        if not np.isfinite(tau_f) or tau_f <= 0:
-            raise ValueError(f"tau: expected a number > 0, got {tau}")
+        taus = _v.per_unit(tau, n + m, "tau", positive=True)
         g = get_gain(gain, gain_scale)
         self.gain = g
         self.n_a, self.n_b = n, m
         self.n_states = n + m
         self.params = np.ascontiguousarray(np.concatenate([
-            [float(n), float(m), float(g.code), float(g.lam), 1.0 / tau_f],
+            [float(n), float(m), float(g.code), float(g.lam)], 1.0 / taus,
             ia, ib, w.ravel(), np.zeros(n + m),
         ]))
         self.rhs_kernel = compile_kernel(bam_rhs, RHS_SIGNATURE, "rhs")
@@ -325,21 +327,12 @@ class ContinuousBAM(Model):
 
     @staticmethod
     def _input(value, size: int, name: str) -> np.ndarray:
-        if value is None:
-            return np.zeros(size)
-        arr = as_float_array(value, name)
-        if arr.ndim == 0:
-            arr = np.full(size, float(arr))
-        if arr.shape != (size,):
-            raise ValueError(f"{name}: expected a scalar or shape ({size},), got {arr.shape}")
-        if not np.isfinite(arr).all():
-            raise ValueError(f"{name}: contains NaN or infinite values")
-        return arr
+        return np.zeros(size) if value is None else _v.per_unit(value, size, name)
 
     @property
     def M(self) -> np.ndarray:
         """The correlation matrix (a copy)."""
-        o = _HEADER + self.n_a + self.n_b
+        o = _HEADER + 2 * (self.n_a + self.n_b)
         return self.params[o : o + self.n_a * self.n_b].reshape(self.n_a, self.n_b).copy()
 
     def split(self, x) -> tuple[np.ndarray, np.ndarray]:

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from dynamics import _validate as _v
 from dynamics.memory import rules as _rules
 from dynamics.memory._checks import (
     as_float_array,
@@ -145,7 +146,7 @@ class HopfieldNetwork:
         if not isinstance(zero_diagonal, bool | np.bool_):
             raise TypeError(f"zero_diagonal: expected a bool, got {type(zero_diagonal).__name__}")
         self.rule = rule
-        self.zero_diagonal = bool(zero_diagonal)
+        self.zero_diagonal = _v.flag(zero_diagonal, "zero_diagonal")
         self.encoding = check_encoding(encoding)
         self.threshold = self._check_threshold(threshold)
         self._weights = np.zeros((self.n_neurons, self.n_neurons))

@@ -34,7 +34,6 @@ A user model is a :class:`UserModel`::
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -42,6 +41,8 @@ import numba as nb
 import numpy as np
 from numba import types
 from numba.core.registry import CPUDispatcher
+
+from dynamics import _validate as _v
 
 __all__ = [
     "Model",
@@ -303,19 +304,12 @@ class UserModel(Model):
         name: str | None = None,
         check: bool = False,
     ) -> None:
-        if not isinstance(check, (bool, np.bool_)):
-            raise TypeError(f"check: expected True or False, got {type(check).__name__}")
-        check = bool(check)
-        if isinstance(n_states, bool) or not isinstance(n_states, (int, np.integer)):
-            raise TypeError(f"n_states: expected an int, got {type(n_states).__name__}")
-        if n_states < 1:
-            raise ValueError(f"n_states: expected >= 1, got {n_states}")
-        self.n_states = int(n_states)
-        p = np.zeros(1) if params is None else np.asarray(params, dtype=np.float64).ravel()
+        check = _v.flag(check, "check")
+        self.n_states = _v.positive_int(n_states, "n_states")
+        p = np.zeros(1) if params is None else _v.float_array(params, "params").ravel()
         if p.size == 0:
             p = np.zeros(1)
-        if not np.all(np.isfinite(p)):
-            raise ValueError("params: expected finite values")
+        _v.check_finite(p, "params")
         self.params = np.ascontiguousarray(p)
         self.name = name or getattr(rhs, "__name__", "user model")
         self.check = check
@@ -348,12 +342,10 @@ class Event:
     """
 
     def __init__(self, fn: Callable, terminal: bool = False, direction: float = 0.0) -> None:
-        self.kernel = compile_kernel(fn, EVENT_SIGNATURE, "events")
-        self.terminal = bool(terminal)
-        direction = float(direction)
-        if not math.isfinite(direction):
-            raise ValueError(f"direction: expected a finite number, got {direction}")
+        self.terminal = _v.flag(terminal, "terminal")
+        direction = _v.real(direction, "direction")
         self.direction = float(np.sign(direction))
+        self.kernel = compile_kernel(fn, EVENT_SIGNATURE, "events")
 
     @classmethod
     def coerce(cls, ev: Any) -> Event:
@@ -362,6 +354,6 @@ class Event:
             return ev
         return cls(
             ev,
-            terminal=bool(getattr(ev, "terminal", False)),
-            direction=float(getattr(ev, "direction", 0.0)),
+            terminal=getattr(ev, "terminal", False),
+            direction=getattr(ev, "direction", 0.0),
         )

@@ -30,6 +30,7 @@ from typing import Any
 import numba as nb
 import numpy as np
 
+from dynamics import _validate as _v
 from dynamics.activations import (
     Gain,
     gain_derivative,
@@ -125,31 +126,15 @@ def hopfield_jacobian(t, x, p, jac):
 
 
 def _as_matrix(W: Any, argument: str) -> np.ndarray:
-    try:
-        arr = np.asarray(W, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{argument}: expected a square numeric matrix") from exc
+    arr = _v.float_array(W, argument)
     if arr.ndim != 2 or arr.shape[0] != arr.shape[1] or arr.shape[0] == 0:
         raise ValueError(f"{argument}: expected a square (n, n) matrix, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{argument}: expected finite values (found NaN or inf)")
+    _v.check_finite(arr, argument)
     return arr
 
 
 def _per_neuron(value: Any, n: int, argument: str, positive: bool) -> np.ndarray:
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{argument}: expected a number or an array of length {n}") from exc
-    if arr.ndim == 0:
-        arr = np.full(n, float(arr))
-    if arr.shape != (n,):
-        raise ValueError(f"{argument}: expected a scalar or shape ({n},), got {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{argument}: expected finite values")
-    if positive and np.any(arr <= 0):
-        raise ValueError(f"{argument}: expected values > 0, got min {arr.min()}")
-    return arr
+    return _v.per_unit(value, n, argument, positive=positive)
 
 
 class ContinuousHopfield(Model):
@@ -297,9 +282,10 @@ def random_hopfield(
 
     Zero diagonal; optional Gaussian inputs of standard deviation ``input_scale``.
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n: expected a positive int, got {n!r}")
-    rng = np.random.default_rng(seed)
+    n = _v.positive_int(n, "n")
+    scale = _v.real(scale, "scale", minimum=0.0)
+    input_scale = _v.real(input_scale, "input_scale", minimum=0.0)
+    rng = _v.rng(seed)
     a = rng.normal(0.0, scale / np.sqrt(n), size=(n, n))
     w = np.triu(a, 1)
     w = w + w.T
@@ -318,7 +304,7 @@ def hebbian_hopfield(
     The diagonal is zeroed. With tanh gain of slope ``gain_scale`` > 1 the stored patterns
     (and their negatives) lie near stable states while the load P/n stays small.
     """
-    xi = np.asarray(patterns, dtype=np.float64)
+    xi = _v.float_array(patterns, "patterns")
     if xi.ndim == 1:
         xi = xi[None, :]
     if xi.ndim != 2 or xi.shape[0] == 0 or xi.shape[1] == 0:

@@ -19,6 +19,7 @@ from dynamics.sweeps.grid import expand_grid
 from dynamics.sweeps.results import SweepResult
 from dynamics.sweeps.runner import load_sweep, sweep
 from dynamics.sweeps.seeds import task_seed
-from dynamics.sweeps.store import StoreWarning
+from dynamics.sweeps.store import StoreError, StoreWarning
 
-__all__ = ["sweep", "load_sweep", "SweepResult", "StoreWarning", "task_seed", "expand_grid"]
+__all__ = ["sweep", "load_sweep", "SweepResult", "StoreWarning", "StoreError",
+           "task_seed", "expand_grid"]

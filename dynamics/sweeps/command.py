@@ -3,6 +3,19 @@
     dynamics sweep SCENARIO --grid name=v1,v2,... --grid name=start:stop:step --seeds N
                    --out DIR [--seed BASE] [--executor serial|processes|dask]
                    [--address tcp://host:8786] [--workers N] [--resume] [--retry-failed]
+
+Exit status (also listed by ``dynamics sweep --help``)::
+
+    0   every task succeeded
+    1   the sweep ran, some tasks failed (rerun them with --resume --retry-failed)
+    2   bad command line or arguments (unknown scenario, bad --grid, reserved name, ...)
+    3   the store folder is busy: another sweep is writing to it
+    4   the store folder cannot be written (read-only file system, no permission)
+    5   the disk is full (the tasks stored before are kept: free space, then --resume)
+    6   another I/O error on the store folder
+
+Every error is one line on stderr, ``dynamics sweep: error: ...``, naming the store folder
+for codes 3 to 6.
 """
 
 from __future__ import annotations
@@ -14,7 +27,22 @@ import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ["add_sweep_parser", "run_sweep_command", "parse_grid_option", "parse_value"]
+__all__ = [
+    "add_sweep_parser",
+    "run_sweep_command",
+    "parse_grid_option",
+    "parse_value",
+    "EXIT_CODES",
+]
+
+EXIT_OK, EXIT_FAILED_TASKS, EXIT_USAGE = 0, 1, 2
+#: exit status of ``dynamics sweep`` for each ``StoreError.reason``
+EXIT_CODES = {"busy": 3, "read-only": 4, "disk-full": 5, "io": 6}
+_EPILOG = (
+    "exit status: 0 all tasks ok; 1 some tasks failed; 2 bad arguments; 3 store busy "
+    "(another sweep writes it); 4 store not writable (read-only, permission); 5 disk full "
+    "(stored tasks kept; --resume later); 6 other I/O error on the store"
+)
 
 
 def parse_value(text: str) -> Any:
@@ -93,6 +121,7 @@ def add_sweep_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
             "Run SCENARIO's task(params, seed) for every point of the grid and every seed, "
             "storing each finished task durably in --out (resumable with --resume)."
         ),
+        epilog=_EPILOG,
     )
     p.add_argument("scenario", help="scenario defining task(params, seed)")
     p.add_argument(
@@ -117,14 +146,15 @@ def add_sweep_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
 
 
 def run_sweep_command(args: argparse.Namespace) -> int:
-    """Run ``dynamics sweep``; exit status 0 when every task succeeded, 1 otherwise."""
+    """Run ``dynamics sweep``; the exit status is listed in the module docstring."""
     from dynamics.scenarios import list_scenarios
     from dynamics.sweeps.portable import ScenarioFunction
     from dynamics.sweeps.runner import sweep
+    from dynamics.sweeps.store import StoreError, store_error
 
-    def fail(message: str) -> int:
-        print(f"dynamics sweep: error: {message}", file=sys.stderr)
-        return 2
+    def fail(message: str, code: int = EXIT_USAGE) -> int:
+        print(f"dynamics sweep: error: {' '.join(message.split())}", file=sys.stderr)
+        return code
 
     if args.scenario not in list_scenarios():
         return fail(f"unknown scenario {args.scenario!r}; sweepable: "
@@ -157,13 +187,19 @@ def run_sweep_command(args: argparse.Namespace) -> int:
             retry_failed=args.retry_failed,
             progress=not args.no_progress,
         )
+    except StoreError as exc:
+        return fail(str(exc), EXIT_CODES.get(exc.reason, EXIT_CODES["io"]))
     except (ValueError, TypeError, FileExistsError, ImportError, ConnectionError) as exc:
         return fail(str(exc))
-    csv_path = result.to_csv(Path(args.out) / "results.csv") if len(result) else None
+    try:
+        csv_path = result.to_csv(Path(args.out) / "results.csv") if len(result) else None
+    except OSError as exc:
+        error = store_error(Path(args.out), exc, "writing results.csv")
+        return fail(str(error), EXIT_CODES[error.reason])
     print(f"sweep {args.scenario}: {result.n_tasks} tasks, {len(result)} ok, "
           f"{len(result.failed)} failed")
     print(f"store: {args.out}/results.jsonl" + (f"; table: {csv_path}" if csv_path else ""))
     if result.failed:
         print("rerun the failed tasks with --resume --retry-failed", file=sys.stderr)
-        return 1
-    return 0
+        return EXIT_FAILED_TASKS
+    return EXIT_OK

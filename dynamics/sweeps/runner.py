@@ -8,10 +8,17 @@ import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import numpy as np
 
-from dynamics.sweeps.executors import EXECUTORS, Task, import_distributed, iter_outcomes
+from dynamics.sweeps.executors import (
+    EXECUTORS,
+    RESERVED,
+    Task,
+    import_distributed,
+    iter_outcomes,
+)
 from dynamics.sweeps.grid import expand_grid
 from dynamics.sweeps.portable import dump_function, function_name, portable
 from dynamics.sweeps.results import SweepResult, best_records
@@ -51,6 +58,40 @@ def _replicates(seeds: Any) -> list[int]:
         f"seeds: expected an int (number of replicates) or a list of replicate indices, "
         f"got {type(seeds).__name__}"
     )
+
+
+def _check_address(address: Any) -> str:
+    """A Dask scheduler address ``[scheme://]host[:port]``, checked before connecting."""
+    if not isinstance(address, str) or not address.strip():
+        raise TypeError(f"address: expected a scheduler address str such as "
+                        f"'tcp://host:8786', got {address!r}")
+    text = address if "://" in address else f"tcp://{address}"
+    try:
+        parts = urlsplit(text)
+        port = parts.port  # ValueError for a port that is not a number in 0-65535
+    except ValueError as exc:
+        raise ValueError(
+            f"address: expected 'scheme://host:port' with a port number 1-65535, got "
+            f"{address!r} ({exc})"
+        ) from None
+    if not parts.hostname or port == 0 or parts.path not in ("", "/"):
+        raise ValueError(
+            f"address: expected 'scheme://host:port' with a host and a port number 1-65535, "
+            f"got {address!r}"
+        )
+    return address
+
+
+def _check_param_names(points: list[dict]) -> None:
+    """Refuse parameter names that are the sweep's own columns (they would be overwritten)."""
+    for point in points:
+        clash = sorted(RESERVED.intersection(point))
+        if clash:
+            raise ValueError(
+                f"grid: parameter name {clash[0]!r} is reserved: the sweep writes its own "
+                f"{clash[0]!r} column (reserved names: {', '.join(sorted(RESERVED))}); "
+                "rename the parameter"
+            )
 
 
 def _make_tasks(points: list[dict], replicates: list[int], base_seed: int) -> list[Task]:
@@ -159,8 +200,7 @@ def sweep(
     if address is not None:
         if executor != "dask":
             raise ValueError(f"address: only used with executor='dask', got executor={executor!r}")
-        if not isinstance(address, str) or not address:
-            raise TypeError(f"address: expected a scheduler address str, got {address!r}")
+        _check_address(address)
     if n_workers is not None:
         if isinstance(n_workers, bool) or not isinstance(n_workers, int | np.integer):
             raise TypeError(f"n_workers: expected a positive int or None, got {n_workers!r}")
@@ -180,6 +220,7 @@ def sweep(
     base_seed = _check_base_seed(base_seed)
     replicates = _replicates(seeds)
     points = expand_grid(grid)
+    _check_param_names(points)
     fn = portable(fn)
     if executor == "dask":
         import_distributed()

@@ -171,7 +171,7 @@ def test_bad_inputs_raise_before_computing(kind):
         m.forward(x.astype(np.float32))
     bad = x.copy()
     bad[2, 1, 0] = np.nan
-    with pytest.raises(ValueError, match="x: contains 1 NaN"):
+    with pytest.raises(ValueError, match="x: expected finite values, found 1 NaN"):
         m.forward(bad)
     wrong = np.zeros((1, 2, 4))
     if kind == "LSTM":

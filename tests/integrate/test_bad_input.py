@@ -17,10 +17,10 @@ def net():
     [
         ({"W": np.ones((2, 3))}, ValueError, "W: expected a square"),
         ({"W": np.array([[0.0, np.nan], [1.0, 0.0]])}, ValueError, "W: expected finite"),
-        ({"W": "abc"}, TypeError, "W: expected a square numeric matrix"),
+        ({"W": "abc"}, TypeError, "W: expected an array of numbers"),
         ({"W": np.eye(2), "I": [1.0, 2.0, 3.0]}, ValueError, r"I: expected a scalar or shape"),
-        ({"W": np.eye(2), "tau": 0.0}, ValueError, "tau: expected values > 0"),
-        ({"W": np.eye(2), "tau": [1.0, -1.0]}, ValueError, "tau: expected values > 0"),
+        ({"W": np.eye(2), "tau": 0.0}, ValueError, "tau: expected finite values > 0"),
+        ({"W": np.eye(2), "tau": [1.0, -1.0]}, ValueError, "tau: expected finite values > 0"),
         ({"W": np.eye(2), "gain": "relu"}, ValueError, "gain: unknown gain 'relu'"),
         ({"W": np.eye(2), "gain": 3}, TypeError, "gain: expected a gain name"),
         ({"W": np.eye(2), "gain_scale": -1.0}, ValueError, "gain_scale: expected a finite slope"),
@@ -36,11 +36,11 @@ def test_model_construction_errors(kwargs, error, match):
     [
         ({"t_span": (1.0, 0.0)}, ValueError, "t_span: expected t0 < t1"),
         ({"t_span": (0.0, 0.0)}, ValueError, "t_span: expected t0 < t1"),
-        ({"t_span": (0.0, np.inf)}, ValueError, "t_span: expected finite"),
+        ({"t_span": (0.0, np.inf)}, ValueError, r"t_span\[1\]: expected a finite number"),
         ({"t_span": 5.0}, TypeError, "t_span: expected a pair"),
         ({"y0": [1.0, 2.0]}, ValueError, r"y0: expected shape \(3,\)"),
         ({"y0": [1.0, np.nan, 0.0]}, ValueError, "y0: expected finite"),
-        ({"method": "rk45"}, ValueError, "method: unknown method 'rk45'"),
+        ({"method": "rk45"}, ValueError, "method: expected one of .* got 'rk45'"),
         ({"method": None}, TypeError, "method: expected one of"),
         ({"method": "rk4"}, ValueError, "dt: the fixed-step method 'rk4' needs"),
         ({"method": "euler", "dt": 0.0}, ValueError, "dt: expected a finite number > 0"),
@@ -52,8 +52,8 @@ def test_model_construction_errors(kwargs, error, match):
         ({"t_eval": [0.0, 2.0, 1.0]}, ValueError, "t_eval: expected strictly increasing"),
         ({"t_eval": [0.0, 20.0]}, ValueError, "t_eval: expected times within t_span"),
         ({"t_eval": [0.0], "save_every": 2}, ValueError, "save_every: cannot be combined"),
-        ({"save_every": 0}, ValueError, "save_every: expected an int >= 1"),
-        ({"max_steps": 0}, ValueError, "max_steps: expected an int >= 1"),
+        ({"save_every": 0}, ValueError, "save_every: expected a positive integer"),
+        ({"max_steps": 0}, ValueError, "max_steps: expected a positive integer"),
         ({"eq_tol": 0.0}, ValueError, "eq_tol: expected a finite number > 0"),
         ({"controller": "pid"}, ValueError, "controller: expected one of"),
         ({"max_step": -1.0}, ValueError, "max_step: expected a finite number > 0"),
@@ -92,9 +92,9 @@ def test_user_model_errors():
         dyn.UserModel(wrong_signature, n_states=2)
     with pytest.raises(TypeError, match="rhs: expected a function"):
         dyn.UserModel(42, n_states=2)
-    with pytest.raises(ValueError, match="n_states: expected >= 1"):
+    with pytest.raises(ValueError, match="n_states: expected a positive integer"):
         dyn.UserModel(oscillator_rhs, n_states=0)
-    with pytest.raises(TypeError, match="n_states: expected an int"):
+    with pytest.raises(TypeError, match="n_states: expected a positive integer"):
         dyn.UserModel(oscillator_rhs, n_states=2.0)
     with pytest.raises(ValueError, match="params: expected finite"):
         dyn.UserModel(oscillator_rhs, n_states=2, params=[np.nan])

@@ -59,3 +59,17 @@ def interrupted_at_3(params: dict, seed) -> dict:
     if params["a"] == 3 and os.path.exists(params["flag"]):
         raise KeyboardInterrupt
     return {"y": params["a"]}
+
+
+def long_solve(params: dict, seed) -> dict:
+    """Writes this worker's pid to params["pid_dir"], then runs one very long compiled
+    solve (an asymmetric network on a limit cycle: the step size never grows)."""
+    import pathlib
+
+    import dynamics as dyn
+
+    model = dyn.ContinuousHopfield([[1.5, 3.0], [-1.0, 0.5]], gain_scale=3.0)
+    dyn.solve(model, (0.0, 1.0), [0.1, 0.0])  # load the compiled engine first
+    pathlib.Path(params["pid_dir"], str(os.getpid())).touch()
+    sol = dyn.solve(model, (0.0, 1e12), [0.1, 0.0], t_eval=[0.0, 1e12], max_steps=10**15)
+    return {"status": sol.status}

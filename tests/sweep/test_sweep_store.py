@@ -13,7 +13,7 @@ import pytest
 from sweep_tasks import logged, noisy_quadratic
 
 import dynamics as dyn
-from dynamics.sweeps.store import SweepStore
+from dynamics.sweeps.store import SweepStore, record_checksum
 
 
 def _lines(store):
@@ -34,7 +34,8 @@ def test_each_task_is_one_complete_line_with_provenance(tmp_path):
         np.testing.assert_array_equal(npz["draws"], res[0]["draws"])
     meta = json.loads((tmp_path / "sweep.json").read_text())
     assert meta["fn"] == "sweep_tasks.noisy_quadratic" and meta["base_seed"] == 0
-    assert len(meta["task_order"]) == 4 and meta["format"] == "dynamics-sweep/1"
+    assert len(meta["task_order"]) == 4 and meta["format"] == "dynamics-sweep/2"
+    assert rec["checksum"] == record_checksum(rec) and len(rec["arrays_sha256"]) == 64
     # nothing left half-written
     assert not list(tmp_path.rglob("*.tmp"))
 
