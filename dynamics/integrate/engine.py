@@ -198,6 +198,26 @@ def interpolation_coefficients(y, y_new, f_old, f_new, K, d, h, has_d, r):
 
 
 @_jit
+def dense_coefficients(y, y_new, f_old, f_new, K, d, Q, h, has_d, has_q, r):
+    """Fill r (5, n) for one step: from the method's own interpolant (``r[1:] = h Q K``) when
+    it has one, else the Hermite form with the ``d`` correction."""
+    if not has_q:
+        interpolation_coefficients(y, y_new, f_old, f_new, K, d, h, has_d, r)
+        return
+    n = y.shape[0]
+    for i in range(n):
+        r[0, i] = y[i]
+    for j in range(4):
+        for i in range(n):
+            r[j + 1, i] = 0.0
+        for st in range(Q.shape[1]):
+            a = h * Q[j, st]
+            if a != 0.0:
+                for i in range(n):
+                    r[j + 1, i] += a * K[st, i]
+
+
+@_jit
 def interpolate(r, theta, out):
     """The continuous extension at fraction ``theta`` of the step (see tableaus.py)."""
     t1 = 1.0 - theta
@@ -336,6 +356,8 @@ def integrate_single(
     c,
     e,
     d,
+    Q,
+    has_q,
     fsal,
     adaptive,
     error_exponent,
@@ -560,7 +582,7 @@ def integrate_single(
 
         need_interp = use_t_eval or n_events > 0 or want_dense
         if need_interp:
-            interpolation_coefficients(y, y_new, K[0], f_new, K, d, h_step, has_d, r)
+            dense_coefficients(y, y_new, K[0], f_new, K, d, Q, h_step, has_d, has_q, r)
 
         # events: sign changes of g over the step
         theta_stop = 2.0
@@ -774,6 +796,8 @@ def single_engine(n_events_slots: int):
             _vec,
             _vec,
             _vec,  # b c e d
+            _mat,  # Q
+            types.boolean,  # has_q
             types.boolean,
             types.boolean,
             _f8,  # error exponent

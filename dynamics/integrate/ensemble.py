@@ -35,10 +35,10 @@ from dynamics.integrate.engine import (
     _jit,
     all_finite,
     combine_stages,
+    dense_coefficients,
     error_norm,
     initial_step,
     interpolate,
-    interpolation_coefficients,
     max_abs,
     stage_sum,
     step_too_small,
@@ -129,6 +129,8 @@ def integrate_ensemble(
     c,
     e,
     d,
+    Q,
+    has_q,
     fsal,
     adaptive,
     error_exponent,
@@ -341,8 +343,9 @@ def integrate_ensemble(
                     nacc[traj] += 1
                     t_new = t1 if finishing[j] else T[j] + hs
                     if next_eval[j] < nt and t_eval[next_eval[j]] <= t_new:
-                        interpolation_coefficients(
-                            Y[j], Ynew[j], K[0, j], Fnew[j], K[:, j, :], d, hs, has_d, r
+                        dense_coefficients(
+                            Y[j], Ynew[j], K[0, j], Fnew[j], K[:, j, :], d, Q, hs, has_d, has_q,
+                            r,
                         )
                         while next_eval[j] < nt and t_eval[next_eval[j]] <= t_new:
                             te = t_eval[next_eval[j]]
@@ -420,6 +423,8 @@ def ensemble_engine():
             _vec,
             _vec,
             _vec,
+            _mat,  # Q
+            types.boolean,  # has_q
             types.boolean,
             types.boolean,
             _f8,

@@ -14,7 +14,8 @@ class DenseOutput:
 
     ``sol(t)`` returns the state at time ``t`` (shape ``(n,)``) or at each of an array of
     times (shape ``(n, len(t))``), from the method's interpolant: dopri5's 4th-order
-    continuous extension (Hairer's DOPRI5 dense output), cubic Hermite for euler and rk4.
+    continuous extension (Hairer's DOPRI5 dense output), tsit5's own 4th-order interpolant,
+    cubic Hermite for euler, rk4 and bs32.
 
     ``breakpoints`` are the step boundaries (step k spans ``[t[k], t[k+1]]``), ``coefficients``
     the interpolation coefficients per step. ``t_max`` (default: the last breakpoint) is where

@@ -81,8 +81,18 @@ def _t_span(t_span: Any) -> tuple[float, float]:
     return t0, t1
 
 
-def _tableau(method: Any) -> Tableau:
-    return TABLEAUS[_v.choice(method, "method", METHODS)]
+#: ``method="auto"``: the cheapest method for the tolerance (fewest evaluations per unit
+#: accuracy): Bogacki-Shampine 3(2) for loose tolerances, Dormand-Prince 5(4) otherwise.
+AUTO_BS32_RTOL = 1e-4
+
+
+def _tableau(method: Any, rtol: float) -> Tableau:
+    if isinstance(method, Tableau):
+        return method
+    name = _v.choice(method, "method", (*METHODS, "auto"))
+    if name == "auto":
+        return TABLEAUS["bs32"] if rtol >= AUTO_BS32_RTOL else TABLEAUS["dopri5"]
+    return TABLEAUS[name]
 
 
 def _atol(atol: Any, n: int) -> np.ndarray:
@@ -105,11 +115,11 @@ def _t_eval(t_eval: Any, t0: float, t1: float) -> np.ndarray:
 def _common(model, t_span, method, dt, rtol, atol, max_step, max_steps, eq_tol, controller):
     model = _check_model(model)
     t0, t1 = _t_span(t_span)
-    tab = _tableau(method)
+    rtol = _positive(rtol, "rtol")
+    tab = _tableau(method, rtol)
     dt = _positive(dt, "dt", allow_none=True)
     if not tab.adaptive and dt is None:
-        raise ValueError(f"dt: the fixed-step method {method!r} needs a step size dt > 0")
-    rtol = _positive(rtol, "rtol")
+        raise ValueError(f"dt: the fixed-step method {tab.name!r} needs a step size dt > 0")
     atol_arr = _atol(atol, model.n_states)
     h_max = math.inf if max_step is None else _positive(max_step, "max_step")
     max_steps = _positive_int(max_steps, "max_steps")
@@ -126,6 +136,8 @@ def _method_arguments(tab: Tableau, dt, h_max, rtol, atol_arr, controller) -> tu
         tab.c,
         tab.e,
         tab.d,
+        tab.Q,
+        tab.has_interpolant,
         tab.fsal,
         tab.adaptive,
         tab.error_exponent,
@@ -175,8 +187,11 @@ def solve(
     model: a :class:`~dynamics.models.base.Model` (ContinuousHopfield, UserModel, ...).
     t_span: (t0, t1) with t0 < t1.
     y0: initial state, shape (n_states,).
-    method: "dopri5" (Dormand-Prince 5(4), adaptive, FSAL; default), "rk4" or "euler"
-        (fixed step ``dt``).
+    method: "dopri5" (Dormand-Prince 5(4), adaptive, FSAL; default), "tsit5" (Tsitouras
+        5(4), adaptive, FSAL, its own 4th-order interpolant), "bs32" (Bogacki-Shampine 3(2),
+        adaptive, FSAL, cubic Hermite dense output), "auto" (bs32 for rtol >= 1e-4, else
+        dopri5), "rk4" or "euler" (fixed step ``dt``), or a
+        :class:`~dynamics.integrate.tableaus.Tableau`.
     dt: step size of fixed-step methods; first step of dopri5 (default: chosen as in
         Hairer, Norsett & Wanner 1993, II.4).
     rtol, atol: tolerances of the adaptive method; the error of a step is the RMS over
