@@ -82,3 +82,20 @@ def layer_blas_threads():
     finally:
         for fn, p in zip(setters, prev, strict=True):
             fn(p)
+
+
+@contextmanager
+def blas_threads(n: int):
+    """Run the enclosed BLAS calls of this thread with ``n`` threads, then restore.
+
+    The ODE engines run their matrix products under ``blas_threads(1)``: the result of a
+    product then does not depend on the thread count of the machine or the executor (OpenBLAS
+    splits the sum differently for different thread counts, which changes the last bits).
+    """
+    setters = _find_setters()
+    prev = [fn(int(n)) for fn in setters]
+    try:
+        yield
+    finally:
+        for fn, p in zip(setters, prev, strict=True):
+            fn(p)

@@ -18,6 +18,7 @@ import numpy as np
 from numba import types
 from numba.core.errors import NumbaExperimentalFeatureWarning
 
+from dynamics.integrate.status import Reason, Status
 from dynamics.models.base import (
     ENERGY_SIGNATURE,
     EVENT_SIGNATURE,
@@ -30,17 +31,23 @@ warnings.filterwarnings(
     "ignore", message="First-class function type", category=NumbaExperimentalFeatureWarning
 )
 
-STATUS_FAILED = -1
-STATUS_SUCCESS = 0
-STATUS_EQUILIBRIUM = 1
-STATUS_TERMINAL_EVENT = 2
+STATUS_FAILED = int(Status.FAILED)
+STATUS_SUCCESS = int(Status.SUCCESS)
+STATUS_EQUILIBRIUM = int(Status.EQUILIBRIUM)
+STATUS_TERMINAL_EVENT = int(Status.TERMINAL_EVENT)
 
-# failure reasons (second element of the status pair)
-REASON_NONE = 0
-REASON_NONFINITE = 1
-REASON_MAX_STEPS = 2
-REASON_STEP_UNDERFLOW = 3
+# failure reasons (see status.Reason for their messages)
+REASON_NONE = int(Reason.NONE)
+REASON_NONFINITE = int(Reason.NONFINITE)
+REASON_MAX_STEPS = int(Reason.MAX_STEPS)
+REASON_STEP_UNDERFLOW = int(Reason.STEP_UNDERFLOW)
+REASON_INITIAL_STEP = int(Reason.INITIAL_STEP)
+REASON_RHS_ERROR = int(Reason.RHS_ERROR)
+REASON_ENERGY_ERROR = int(Reason.ENERGY_ERROR)
+REASON_EVENT_ERROR = int(Reason.EVENT_ERROR)
+REASON_OUTPUT_FULL = int(Reason.OUTPUT_FULL)
 
+_EPS = 2.220446049250313e-16
 _FACTOR_MIN = 0.2  # smallest step-size factor per step (Hairer's fac1)
 _FACTOR_MAX = 10.0  # largest step-size factor per step (Hairer's fac2)
 
@@ -57,39 +64,36 @@ def never_event(t, x):
     return 1.0
 
 
-@nb.njit(cache=True)
-def grow_rows(a, need):
-    """``a`` with at least ``need`` rows (doubling), keeping its content."""
+_jit = nb.njit(cache=True, error_model="numpy", nogil=True)
+
+
+@_jit
+def grow_rows(a, need, limit=-1):
+    """``a`` with at least ``need`` rows (doubling, at most ``limit`` rows if limit >= need),
+    keeping its content."""
     if need <= a.shape[0]:
         return a
-    new = np.empty((max(need, 2 * a.shape[0]),) + a.shape[1:], dtype=a.dtype)
+    rows = max(need, 2 * a.shape[0])
+    if limit >= need:
+        rows = min(rows, limit)
+    new = np.empty((rows,) + a.shape[1:], dtype=a.dtype)
     new[: a.shape[0]] = a
     return new
 
 
-@nb.njit(cache=True)
-def grow_vector(a, need):
+@_jit
+def grow_vector(a, need, limit=-1):
     if need <= a.shape[0]:
         return a
-    new = np.empty(max(need, 2 * a.shape[0]), dtype=a.dtype)
+    size = max(need, 2 * a.shape[0])
+    if limit >= need:
+        size = min(size, limit)
+    new = np.empty(size, dtype=a.dtype)
     new[: a.shape[0]] = a
     return new
 
 
-@nb.njit(cache=True)
-def append_point(ts, ys, es, n_saved, t, y, e):
-    """Store (t, y, e) at row ``n_saved``, growing the buffers when full."""
-    if n_saved >= ts.shape[0]:
-        ts = grow_vector(ts, n_saved + 1)
-        ys = grow_rows(ys, n_saved + 1)
-        es = grow_vector(es, n_saved + 1)
-    ts[n_saved] = t
-    ys[n_saved] = y
-    es[n_saved] = e
-    return ts, ys, es
-
-
-@nb.njit(cache=True)
+@_jit
 def combine_stages(y, h, A, row, n_terms, K, out):
     """out = y + h * sum_{l < n_terms} A[row, l] K[l] (indices, not row views: no refcounts)."""
     for i in range(out.shape[0]):
@@ -101,7 +105,7 @@ def combine_stages(y, h, A, row, n_terms, K, out):
                 out[i] += a * K[l, i]
 
 
-@nb.njit(cache=True)
+@_jit
 def stage_sum(h, coef, K, out):
     """out = h * sum_l coef[l] K[l]."""
     for i in range(out.shape[0]):
@@ -113,7 +117,7 @@ def stage_sum(h, coef, K, out):
                 out[i] += a * K[l, i]
 
 
-@nb.njit(cache=True)
+@_jit
 def hold_state(ts, ys, es, n_saved, t_eval, next_eval, y, e):
     """Store the resting state ``y`` (energy ``e``) at every output time not yet reached;
     return the new counts (n_saved, next_eval)."""
@@ -126,7 +130,7 @@ def hold_state(ts, ys, es, n_saved, t_eval, next_eval, y, e):
     return n_saved, next_eval
 
 
-@nb.njit(cache=True)
+@_jit
 def rms_norm(v, scale):
     acc = 0.0
     for i in range(v.shape[0]):
@@ -135,7 +139,18 @@ def rms_norm(v, scale):
     return math.sqrt(acc / v.shape[0])
 
 
-@nb.njit(cache=True)
+@_jit
+def error_norm(err_vec, y, y_new, atol, rtol):
+    """RMS of err_i / (atol_i + rtol max(|y_i|, |y_new_i|)) (Hairer's DOPRI5 norm)."""
+    acc = 0.0
+    n = err_vec.shape[0]
+    for i in range(n):
+        r = err_vec[i] / (atol[i] + rtol * max(abs(y[i]), abs(y_new[i])))
+        acc += r * r
+    return math.sqrt(acc / n)
+
+
+@_jit
 def all_finite(v):
     for i in range(v.shape[0]):
         if not math.isfinite(v[i]):
@@ -143,7 +158,7 @@ def all_finite(v):
     return True
 
 
-@nb.njit(cache=True)
+@_jit
 def max_abs(v):
     m = 0.0
     for i in range(v.shape[0]):
@@ -153,7 +168,16 @@ def max_abs(v):
     return m
 
 
-@nb.njit(cache=True)
+@_jit
+def step_too_small(h, t):
+    """Hairer's DOPRI5 rule: a step of at most 10 ulp of ``t`` cannot advance the solution.
+
+    Checked at the start of every adaptive step by both engines (at t = 0 only h = 0 fails).
+    """
+    return 0.1 * abs(h) <= abs(t) * _EPS
+
+
+@_jit
 def interpolation_coefficients(y, y_new, f_old, f_new, K, d, h, has_d, r):
     """Fill r (5, n) with the continuous-extension coefficients of one step."""
     n = y.shape[0]
@@ -173,7 +197,27 @@ def interpolation_coefficients(y, y_new, f_old, f_new, K, d, h, has_d, r):
                     r[4, i] += ds * K[s, i]
 
 
-@nb.njit(cache=True)
+@_jit
+def dense_coefficients(y, y_new, f_old, f_new, K, d, Q, h, has_d, has_q, r):
+    """Fill r (5, n) for one step: from the method's own interpolant (``r[1:] = h Q K``) when
+    it has one, else the Hermite form with the ``d`` correction."""
+    if not has_q:
+        interpolation_coefficients(y, y_new, f_old, f_new, K, d, h, has_d, r)
+        return
+    n = y.shape[0]
+    for i in range(n):
+        r[0, i] = y[i]
+    for j in range(4):
+        for i in range(n):
+            r[j + 1, i] = 0.0
+        for st in range(Q.shape[1]):
+            a = h * Q[j, st]
+            if a != 0.0:
+                for i in range(n):
+                    r[j + 1, i] += a * K[st, i]
+
+
+@_jit
 def interpolate(r, theta, out):
     """The continuous extension at fraction ``theta`` of the step (see tableaus.py)."""
     t1 = 1.0 - theta
@@ -183,32 +227,51 @@ def interpolate(r, theta, out):
         )
 
 
-@nb.njit(cache=True)
-def initial_step(rhs, p, t0, y0, f0, rtol, atol, order, h_max, t_span_len, work, f1):
-    """Hairer, Norsett & Wanner (1993), II.4: a first step with ~0.01 relative change."""
-    n = y0.shape[0]
-    dnf = 0.0
-    dny = 0.0
+@_jit
+def _scaled_rms(a, b, y0, rtol, atol):
+    """RMS of (a_i - b_i) / (atol_i + rtol |y0_i|), computed without overflow of the squares
+    (inf only when a quotient itself overflows)."""
+    n = a.shape[0]
+    m = 0.0
     for i in range(n):
-        sk = atol[i] + rtol * abs(y0[i])
-        dnf += (f0[i] / sk) ** 2
-        dny += (y0[i] / sk) ** 2
-    dnf /= n
-    dny /= n
-    if dnf <= 1e-10 or dny <= 1e-10:
+        v = abs(a[i] - b[i]) / (atol[i] + rtol * abs(y0[i]))
+        if not (v <= m):  # also catches NaN
+            m = v
+    if m == 0.0 or not math.isfinite(m):
+        return m
+    acc = 0.0
+    for i in range(n):
+        v = abs(a[i] - b[i]) / (atol[i] + rtol * abs(y0[i])) / m
+        acc += v * v
+    return m * math.sqrt(acc / n)
+
+
+@_jit
+def initial_step(rhs, p, t0, y0, f0, rtol, atol, order, h_max, t_span_len, work, f1):
+    """Hairer, Norsett & Wanner (1993), II.4: a first step with ~0.01 relative change.
+
+    Returns a step <= 0 when no step can be chosen (the scaled derivative overflows).
+    The norms are computed so that squares cannot overflow, so a tiny ``atol`` with a zero
+    state component gives a tiny first step instead of a division by zero.
+    """
+    for i in range(work.shape[0]):
+        work[i] = 0.0
+    d0 = _scaled_rms(y0, work, y0, rtol, atol)
+    d1 = _scaled_rms(f0, work, y0, rtol, atol)
+    if not (math.isfinite(d0) and math.isfinite(d1)):
+        return -1.0
+    if d0 <= 1e-5 or d1 <= 1e-5:
         h = 1e-6
     else:
-        h = math.sqrt(dny / dnf) * 0.01
+        h = 0.01 * (d0 / d1)
     h = min(h, h_max, t_span_len)
-    for i in range(n):
+    if not (h > 0.0):
+        return -1.0
+    for i in range(y0.shape[0]):
         work[i] = y0[i] + h * f0[i]
     rhs(t0 + h, work, p, f1)
-    der2 = 0.0
-    for i in range(n):
-        sk = atol[i] + rtol * abs(y0[i])
-        der2 += ((f1[i] - f0[i]) / sk) ** 2
-    der2 = math.sqrt(der2 / n) / h
-    der12 = max(abs(der2), math.sqrt(dnf))
+    der2 = _scaled_rms(f1, f0, y0, rtol, atol) / h
+    der12 = max(der2, d1)
     if not math.isfinite(der12):
         return 1e-6 * t_span_len
     if der12 <= 1e-15:
@@ -218,13 +281,15 @@ def initial_step(rhs, p, t0, y0, f0, rtol, atol, order, h_max, t_span_len, work,
     return min(100.0 * h, h1, h_max, t_span_len)
 
 
-@nb.njit(cache=True)
+@_jit
 def locate_root(event, r, t_old, h, g_left, g_right, work):
     """Zero of event(t(theta), y(theta)) for theta in [0, 1] by the Illinois method.
 
     ``g_left`` and ``g_right`` bracket a sign change; returns the right end of the final
     bracket (a point where the crossing has happened) or an exact zero.
     """
+    if g_left == 0.0:
+        return 0.0
     if g_right == 0.0:
         return 1.0
     a = 0.0
@@ -232,7 +297,7 @@ def locate_root(event, r, t_old, h, g_left, g_right, work):
     ga = g_left
     gb = g_right
     side = 0
-    tol = 4.0 * 2.220446049250313e-16 * max(abs(t_old), abs(h)) / abs(h)
+    tol = 4.0 * _EPS * max(abs(t_old), abs(h)) / abs(h)
     for _ in range(200):
         if gb != ga:
             theta = (a * gb - b * ga) / (gb - ga)
@@ -244,6 +309,8 @@ def locate_root(event, r, t_old, h, g_left, g_right, work):
         g = event(t_old + theta * h, work)
         if g == 0.0:
             return theta
+        if not math.isfinite(g):
+            return b
         if (g > 0.0) == (gb > 0.0):
             b = theta
             gb = g
@@ -261,6 +328,21 @@ def locate_root(event, r, t_old, h, g_left, g_right, work):
     return b
 
 
+@_jit
+def crossing(g_old, g_new, zero_pending, direction):
+    """Whether an event with values g_old -> g_new over a step fires (scipy's rule).
+
+    A sign change counts in the allowed ``direction``; a value exactly zero at the start of
+    the step counts when it was not recorded already (``zero_pending``), so an event that is
+    zero at t0 is recorded at t0 as scipy does, and an exact zero is recorded once.
+    """
+    lo = g_old < 0.0 or (g_old == 0.0 and zero_pending)
+    hi = g_old > 0.0 or (g_old == 0.0 and zero_pending)
+    up = lo and g_new >= 0.0
+    down = hi and g_new <= 0.0
+    return (up and direction >= 0.0) or (down and direction <= 0.0)
+
+
 def integrate_single(
     rhs,
     energy,
@@ -274,6 +356,8 @@ def integrate_single(
     c,
     e,
     d,
+    Q,
+    has_q,
     fsal,
     adaptive,
     error_exponent,
@@ -293,12 +377,20 @@ def integrate_single(
     ev_terminal,
     ev_direction,
     want_dense,
+    err_flag,
+    max_rows,
+    max_dense,
 ):
     """Integrate one trajectory from t0 to t1; see :func:`dynamics.solve` for the meaning.
 
+    ``err_flag[0]`` is set (by :class:`~dynamics.integrate.kernel_errors.KernelErrorTrap`)
+    when a kernel raised; the loop checks it after each group of kernel calls. At most
+    ``max_rows`` points are saved and ``max_dense`` dense-output steps kept (the output
+    budget); reaching either ends the run with status -1.
+
     Returns ``(t, y, energy, status, reason, t_stop, nfev, nsteps, naccepted, nrejected,
-    event_t, event_y, event_index, n_found, dense_t, dense_r, n_dense)`` where ``y`` has one
-    row per saved time.
+    event_t, event_y, event_index, n_found, dense_t, dense_r, n_dense, event_nan)`` where
+    ``y`` has one row per saved time.
     """
     n = y0.shape[0]
     s = b.shape[0]
@@ -315,10 +407,9 @@ def integrate_single(
     work = np.empty(n)
     f_new = np.empty(n)
     err_vec = np.empty(n)
-    scale = np.empty(n)
     r = np.empty((5, n))
 
-    cap = t_eval.shape[0] if use_t_eval else 64
+    cap = t_eval.shape[0] if use_t_eval else min(64, max_rows)
     ts = np.empty(max(cap, 1))
     ys = np.empty((max(cap, 1), n))
     es = np.empty(max(cap, 1))
@@ -332,8 +423,10 @@ def integrate_single(
     g_old = np.empty(max(n_events, 1))
     g_new = np.empty(max(n_events, 1))
     roots = np.empty(max(n_events, 1))
+    zero_pending = np.zeros(max(n_events, 1), dtype=np.bool_)
+    ev_nan = np.zeros(max(n_events, 1), dtype=np.bool_)
 
-    dense_cap = 64 if want_dense else 1
+    dense_cap = min(64, max_dense) if want_dense else 1
     dense_t = np.empty(dense_cap + 1)
     dense_r = np.empty((dense_cap, 5, n))
     n_dense = 0
@@ -349,34 +442,49 @@ def integrate_single(
 
     rhs(t, y, p, K[0])
     nfev += 1
-    if not all_finite(K[0]) or not all_finite(y):
+    if err_flag[0] != 0:
+        status = STATUS_FAILED
+        reason = REASON_RHS_ERROR
+    elif not all_finite(K[0]) or not all_finite(y):
         status = STATUS_FAILED
         reason = REASON_NONFINITE
     for q in range(n_events):
         g_old[q] = events[q](t, y)
+        zero_pending[q] = g_old[q] == 0.0
+        if g_old[q] != g_old[q]:
+            ev_nan[q] = True
+    if err_flag[0] != 0 and status == STATUS_SUCCESS:
+        status = STATUS_FAILED
+        reason = REASON_EVENT_ERROR
 
     # the initial point
     next_eval = 0
+    e0 = energy(y, p) if has_energy else math.nan
+    if err_flag[0] != 0 and status == STATUS_SUCCESS:
+        status = STATUS_FAILED
+        reason = REASON_ENERGY_ERROR
+        e0 = math.nan
     if use_t_eval:
         while next_eval < t_eval.shape[0] and t_eval[next_eval] <= t0:
             ts[n_saved] = t0
             ys[n_saved] = y
-            es[n_saved] = energy(y, p) if has_energy else math.nan
+            es[n_saved] = e0
             n_saved += 1
             next_eval += 1
     else:
         ts[0] = t0
         ys[0] = y
-        es[0] = energy(y, p) if has_energy else math.nan
+        es[0] = e0
         n_saved = 1
+    y_saved = True  # whether the current state (t, y) is in the output
     last_saved_step = 0
 
     if status == STATUS_SUCCESS and stop_at_equilibrium and max_abs(K[0]) < eq_tol:
         status = STATUS_EQUILIBRIUM
         if use_t_eval:
-            e_rest = energy(y, p) if has_energy else math.nan
-            n_saved, next_eval = hold_state(ts, ys, es, n_saved, t_eval, next_eval, y, e_rest)
+            n_saved, next_eval = hold_state(ts, ys, es, n_saved, t_eval, next_eval, y, e0)
 
+    h = h_init
     if adaptive and status == STATUS_SUCCESS:
         if h_init > 0.0:
             h = min(h_init, h_max, span)
@@ -385,28 +493,30 @@ def integrate_single(
                 rhs, p, t0, y, K[0], rtol, atol, 1.0 / error_exponent, h_max, span, work, f_new
             )
             nfev += 1
-    else:
-        h = h_init
+            if err_flag[0] != 0:
+                status = STATUS_FAILED
+                reason = REASON_RHS_ERROR
+            elif not (h > 0.0):
+                status = STATUS_FAILED
+                reason = REASON_INITIAL_STEP
     facold = 1e-4
     expo = error_exponent - 0.75 * beta
     last_rejected = False
-    h_min_abs = 0.0
 
     while status == STATUS_SUCCESS:
         if nsteps >= max_steps:
             status = STATUS_FAILED
             reason = REASON_MAX_STEPS
             break
+        if adaptive and step_too_small(h, t):
+            status = STATUS_FAILED
+            reason = REASON_STEP_UNDERFLOW
+            break
         finishing = False
         h_step = min(h, h_max)
         if t + h_step >= t1 - 1e-12 * abs(span) or t + h_step >= t1:
             h_step = t1 - t
             finishing = True
-        h_min_abs = 16.0 * 2.220446049250313e-16 * max(abs(t), abs(span) * 1e-3)
-        if adaptive and h_step < h_min_abs:
-            status = STATUS_FAILED
-            reason = REASON_STEP_UNDERFLOW
-            break
         nsteps += 1
 
         # stages 2..s
@@ -414,15 +524,17 @@ def integrate_single(
             combine_stages(y, h_step, A, st, st, K, work)
             rhs(t + c[st] * h_step, work, p, K[st])
         nfev += s - 1
+        if err_flag[0] != 0:
+            status = STATUS_FAILED
+            reason = REASON_RHS_ERROR
+            break
         combine_stages(y, h_step, b_row, 0, s, K, y_new)
         finite = all_finite(y_new)
 
         if adaptive:
             if finite:
                 stage_sum(h_step, e, K, err_vec)
-                for i in range(n):
-                    scale[i] = atol[i] + rtol * max(abs(y[i]), abs(y_new[i]))
-                err = rms_norm(err_vec, scale)
+                err = error_norm(err_vec, y, y_new, atol, rtol)
             else:
                 err = math.inf
             if not math.isfinite(err):
@@ -457,17 +569,20 @@ def integrate_single(
         else:
             rhs(t + h_step, y_new, p, f_new)
             nfev += 1
+            if err_flag[0] != 0:
+                status = STATUS_FAILED
+                reason = REASON_RHS_ERROR
+                break
         if not all_finite(f_new):
             # the derivative at the new point is not finite: the state blew up
             status = STATUS_FAILED
             reason = REASON_NONFINITE
             break
-        nacc += 1
         t_new = t1 if finishing else t + h_step
 
         need_interp = use_t_eval or n_events > 0 or want_dense
         if need_interp:
-            interpolation_coefficients(y, y_new, K[0], f_new, K, d, h_step, has_d, r)
+            dense_coefficients(y, y_new, K[0], f_new, K, d, Q, h_step, has_d, has_q, r)
 
         # events: sign changes of g over the step
         theta_stop = 2.0
@@ -475,14 +590,17 @@ def integrate_single(
             n_active = 0
             for q in range(n_events):
                 g_new[q] = events[q](t_new, y_new)
-                up = g_old[q] < 0.0 and g_new[q] >= 0.0
-                down = g_old[q] > 0.0 and g_new[q] <= 0.0
-                hit = (up and ev_direction[q] >= 0.0) or (down and ev_direction[q] <= 0.0)
-                if hit:
+                if g_new[q] != g_new[q]:
+                    ev_nan[q] = True
+                if crossing(g_old[q], g_new[q], zero_pending[q], ev_direction[q]):
                     roots[q] = locate_root(events[q], r, t, h_step, g_old[q], g_new[q], work)
                     n_active += 1
                 else:
                     roots[q] = 2.0
+            if err_flag[0] != 0:
+                status = STATUS_FAILED
+                reason = REASON_EVENT_ERROR
+                break
             if n_active > 0:
                 for q in range(n_events):
                     if roots[q] <= 1.0 and ev_terminal[q] and roots[q] < theta_stop:
@@ -508,8 +626,28 @@ def integrate_single(
                     n_found += 1
                     roots[best] = 2.0
             for q in range(n_events):
+                # an exact zero at the step's end not recorded now is recorded next step
+                zero_pending[q] = g_new[q] == 0.0 and not (
+                    crossing(g_old[q], 0.0, zero_pending[q], ev_direction[q])
+                )
                 g_old[q] = g_new[q]
 
+        if want_dense and n_dense >= dense_r.shape[0]:
+            if n_dense >= max_dense:
+                status = STATUS_FAILED
+                reason = REASON_OUTPUT_FULL
+                break
+            dense_r = grow_rows(dense_r, n_dense + 1, max_dense)
+            dense_t = grow_vector(dense_t, dense_r.shape[0] + 1)
+        will_save = nacc + 1 - last_saved_step >= save_every or finishing or theta_stop <= 1.0
+        if not use_t_eval and will_save and n_saved >= max_rows:
+            status = STATUS_FAILED
+            reason = REASON_OUTPUT_FULL
+            break
+
+        nacc += 1
+        rhs_failed = False
+        saved_before = n_saved
         if theta_stop <= 1.0:
             # a terminal event: the step ends at the event
             t_end = t + theta_stop * h_step
@@ -517,14 +655,15 @@ def integrate_single(
             rhs(t_end, y_new, p, f_new)
             nfev += 1
             status = STATUS_TERMINAL_EVENT
+            if err_flag[0] != 0:
+                # y_new is the interpolated event state; only f there is unknown
+                rhs_failed = True
+                for i in range(n):
+                    f_new[i] = math.nan
         else:
             t_end = t_new
 
         if want_dense:
-            if n_dense >= dense_r.shape[0]:
-                dense_r = grow_rows(dense_r, n_dense + 1)
-            if n_dense + 2 > dense_t.shape[0]:
-                dense_t = grow_vector(dense_t, n_dense + 2)
             dense_t[n_dense] = t
             dense_r[n_dense] = r
             n_dense += 1
@@ -553,25 +692,54 @@ def integrate_single(
                 n_saved, next_eval = hold_state(
                     ts, ys, es, n_saved, t_eval, next_eval, y_new, e_rest
                 )
+            y_saved = True
         else:
-            if nacc - last_saved_step >= save_every or finishing or status != STATUS_SUCCESS:
-                e_new = energy(y_new, p) if has_energy else math.nan
-                ts, ys, es = append_point(ts, ys, es, n_saved, t_end, y_new, e_new)
+            y_saved = False
+            want = nacc - last_saved_step >= save_every or finishing or status != STATUS_SUCCESS
+            if want and n_saved >= max_rows:
+                # only an equilibrium stop can get here without room (see will_save)
+                status = STATUS_FAILED
+                reason = REASON_OUTPUT_FULL
+            elif want:
+                if n_saved >= ts.shape[0]:
+                    ts = grow_vector(ts, n_saved + 1, max_rows)
+                    ys = grow_rows(ys, n_saved + 1, max_rows)
+                    es = grow_vector(es, n_saved + 1, max_rows)
+                ts[n_saved] = t_end
+                ys[n_saved] = y_new
+                es[n_saved] = energy(y_new, p) if has_energy else math.nan
                 n_saved += 1
                 last_saved_step = nacc
+                y_saved = True
 
         for i in range(n):
             y[i] = y_new[i]
             K[0, i] = f_new[i]
         t = t_end
         h = h_next
+        if err_flag[0] != 0:
+            # the rhs at a terminal event, or an energy kernel while saving, raised: the
+            # energies saved in this step are not trusted
+            status = STATUS_FAILED
+            reason = REASON_RHS_ERROR if rhs_failed else REASON_ENERGY_ERROR
+            for k in range(saved_before, n_saved):
+                es[k] = math.nan
+            break
         if finishing and status == STATUS_SUCCESS:
             break
 
-    # on failure keep the last good state if it was not saved
-    if status == STATUS_FAILED and not use_t_eval and last_saved_step != nacc:
-        e_last = energy(y, p) if has_energy else math.nan
-        ts, ys, es = append_point(ts, ys, es, n_saved, t, y, e_last)
+    # on failure keep the last good state if it was not saved (and there is room)
+    if status == STATUS_FAILED and not use_t_eval and not y_saved and n_saved < max_rows:
+        if n_saved >= ts.shape[0]:
+            ts = grow_vector(ts, n_saved + 1)
+            ys = grow_rows(ys, n_saved + 1)
+            es = grow_vector(es, n_saved + 1)
+        e_last = math.nan
+        if has_energy and reason != REASON_ENERGY_ERROR:
+            e_last = energy(y, p)
+        ts[n_saved] = t
+        ys[n_saved] = y
+        es[n_saved] = e_last
         n_saved += 1
 
     return (
@@ -592,6 +760,7 @@ def integrate_single(
         dense_t[: n_dense + 1].copy(),
         dense_r[:n_dense].copy(),
         n_dense,
+        ev_nan[:n_events].copy(),
     )
 
 
@@ -601,6 +770,11 @@ _mat = types.float64[:, ::1]
 RHS_T = types.FunctionType(RHS_SIGNATURE)
 ENERGY_T = types.FunctionType(ENERGY_SIGNATURE)
 EVENT_T = types.FunctionType(EVENT_SIGNATURE)
+
+#: options of every compiled engine: cached on disk, the GIL released while the loop runs
+#: (kernels take it back only to report an exception), numpy's error model (a division by
+#: zero gives inf/nan, which the loop checks, instead of raising ZeroDivisionError)
+ENGINE_OPTIONS = {"cache": True, "nogil": True, "error_model": "numpy"}
 
 _compiled_single: dict[int, object] = {}
 
@@ -622,6 +796,8 @@ def single_engine(n_events_slots: int):
             _vec,
             _vec,
             _vec,  # b c e d
+            _mat,  # Q
+            types.boolean,  # has_q
             types.boolean,
             types.boolean,
             _f8,  # error exponent
@@ -641,7 +817,10 @@ def single_engine(n_events_slots: int):
             types.boolean[::1],
             _vec,
             types.boolean,
+            types.int64[::1],  # err_flag
+            types.int64,  # max_rows
+            types.int64,  # max_dense
         )
-        engine = nb.njit([argtypes], cache=True, nogil=True)(integrate_single)
+        engine = nb.njit([argtypes], **ENGINE_OPTIONS)(integrate_single)
         _compiled_single[n_events_slots] = engine
     return engine

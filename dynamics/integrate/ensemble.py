@@ -21,20 +21,27 @@ from dynamics.integrate.engine import (
     _FACTOR_MAX,
     _FACTOR_MIN,
     ENERGY_T,
+    ENGINE_OPTIONS,
+    REASON_ENERGY_ERROR,
+    REASON_INITIAL_STEP,
     REASON_MAX_STEPS,
     REASON_NONFINITE,
+    REASON_RHS_ERROR,
     REASON_STEP_UNDERFLOW,
     RHS_T,
     STATUS_EQUILIBRIUM,
     STATUS_FAILED,
     STATUS_SUCCESS,
+    _jit,
     all_finite,
     combine_stages,
+    dense_coefficients,
+    error_norm,
     initial_step,
     interpolate,
-    interpolation_coefficients,
     max_abs,
     stage_sum,
+    step_too_small,
 )
 from dynamics.models.base import RHS_BATCH_SIGNATURE
 
@@ -47,16 +54,37 @@ def no_batch(t, x, p, out):
     out[:] = math.nan
 
 
-@nb.njit(cache=True)
-def _eval_block(rhs, rhs_batch, use_batch, tvec, X, p, OUT, na):
+@_jit
+def _eval_block(rhs, rhs_batch, use_batch, tvec, X, p, OUT, na, err_flag, bad):
+    """OUT[:na] = f(tvec, X[:na]); ``bad[j]`` marks the rows whose kernel call raised (every
+    row for a batched kernel, which is one call)."""
     if use_batch:
         rhs_batch(tvec[:na], X[:na], p, OUT[:na])
+        if err_flag[0] != 0:
+            err_flag[0] = 0
+            for j in range(na):
+                bad[j] = True
     else:
         for j in range(na):
             rhs(tvec[j], X[j], p, OUT[j])
+            if err_flag[0] != 0:
+                err_flag[0] = 0
+                bad[j] = True
 
 
-@nb.njit(cache=True)
+@_jit
+def _energy_or_flag(energy, has_energy, x, p, err_flag):
+    """energy(x) (NaN without an energy); returns (value, raised)."""
+    if not has_energy:
+        return math.nan, False
+    value = energy(x, p)
+    if err_flag[0] != 0:
+        err_flag[0] = 0
+        return math.nan, True
+    return value, False
+
+
+@_jit
 def _swap_rows(a, i, j):
     for k in range(a.shape[1]):
         tmp = a[i, k]
@@ -64,8 +92,8 @@ def _swap_rows(a, i, j):
         a[j, k] = tmp
 
 
-@nb.njit(cache=True)
-def _swap_trajectories(j, k, Y, F, H, T, facold, last_rejected, ident, next_eval):
+@_jit
+def _swap_trajectories(j, k, Y, F, H, T, facold, last_rejected, ident, next_eval, bad):
     """Exchange the per-trajectory state of active rows j and k."""
     _swap_rows(Y, j, k)
     _swap_rows(F, j, k)
@@ -75,9 +103,10 @@ def _swap_trajectories(j, k, Y, F, H, T, facold, last_rejected, ident, next_eval
     last_rejected[j], last_rejected[k] = last_rejected[k], last_rejected[j]
     ident[j], ident[k] = ident[k], ident[j]
     next_eval[j], next_eval[k] = next_eval[k], next_eval[j]
+    bad[j], bad[k] = bad[k], bad[j]
 
 
-@nb.njit(cache=True)
+@_jit
 def _hold_state(out_y, out_e, start, y, e):
     """A trajectory at rest: its state ``y`` (energy ``e``) at output times ``start`` on."""
     for k in range(start, out_y.shape[0]):
@@ -100,6 +129,8 @@ def integrate_ensemble(
     c,
     e,
     d,
+    Q,
+    has_q,
     fsal,
     adaptive,
     error_exponent,
@@ -113,8 +144,13 @@ def integrate_ensemble(
     max_steps,
     stop_at_equilibrium,
     eq_tol,
+    err_flag,
 ):
     """Integrate every row of ``Y0`` from t0 to t1, saving at ``t_eval``.
+
+    ``err_flag[0]`` is set when a kernel raised (see
+    :class:`~dynamics.integrate.kernel_errors.KernelErrorTrap`); the trajectories whose
+    evaluation raised stop with status -1 (for a batched kernel: all that were running).
 
     Returns ``(y (m, n_times, n), energy (m, n_times), status, reason, t_final, nfev,
     nsteps, naccepted, nrejected)``, all per trajectory.
@@ -156,19 +192,32 @@ def integrate_ensemble(
     nacc = np.zeros(m, dtype=np.int64)
     nrej = np.zeros(m, dtype=np.int64)
     done = np.zeros(m, dtype=np.bool_)
+    bad = np.zeros(m, dtype=np.bool_)
     span = t1 - t0
     expo = error_exponent - 0.75 * beta
 
     for j in range(m):
         tvec[j] = t0
-    _eval_block(rhs, rhs_batch, use_batch, tvec, Y, p, K[0], m)
+    _eval_block(rhs, rhs_batch, use_batch, tvec, Y, p, K[0], m, err_flag, bad)
     for j in range(m):
         nfev[j] += 1
+        e_raised = False
         while next_eval[j] < nt and t_eval[next_eval[j]] <= t0:
             out_y[j, next_eval[j]] = Y[j]
-            out_e[j, next_eval[j]] = energy(Y[j], p) if has_energy else math.nan
+            out_e[j, next_eval[j]], raised = _energy_or_flag(
+                energy, has_energy, Y[j], p, err_flag
+            )
+            e_raised = e_raised or raised
             next_eval[j] += 1
-        if not all_finite(K[0, j]) or not all_finite(Y[j]):
+        if bad[j]:
+            status[j] = STATUS_FAILED
+            reason[j] = REASON_RHS_ERROR
+            done[j] = True
+        elif e_raised:
+            status[j] = STATUS_FAILED
+            reason[j] = REASON_ENERGY_ERROR
+            done[j] = True
+        elif not all_finite(K[0, j]) or not all_finite(Y[j]):
             status[j] = STATUS_FAILED
             reason[j] = REASON_NONFINITE
             done[j] = True
@@ -184,6 +233,15 @@ def integrate_ensemble(
                     work, work2,
                 )
                 nfev[j] += 1
+                if err_flag[0] != 0:
+                    err_flag[0] = 0
+                    status[j] = STATUS_FAILED
+                    reason[j] = REASON_RHS_ERROR
+                    done[j] = True
+                elif not (H[j] > 0.0) or step_too_small(H[j], t0):
+                    status[j] = STATUS_FAILED
+                    reason[j] = REASON_INITIAL_STEP
+                    done[j] = True
         else:
             H[j] = h_init
 
@@ -194,7 +252,7 @@ def integrate_ensemble(
         if done[ident[j]]:
             if j != na - 1:
                 _swap_trajectories(
-                    j, na - 1, Y, K[0], H, T, facold, last_rejected, ident, next_eval
+                    j, na - 1, Y, K[0], H, T, facold, last_rejected, ident, next_eval, bad
                 )
             na -= 1
         j -= 1
@@ -203,7 +261,7 @@ def integrate_ensemble(
         if done[traj]:
             t_final[traj] = t0
             if status[traj] == STATUS_EQUILIBRIUM:
-                e_now = energy(Y[j], p) if has_energy else math.nan
+                e_now, _ = _energy_or_flag(energy, has_energy, Y[j], p, err_flag)
                 _hold_state(out_y[traj], out_e[traj], next_eval[j], Y[j], e_now)
 
     finishing = np.zeros(m, dtype=np.bool_)
@@ -219,13 +277,13 @@ def integrate_ensemble(
             for j in range(na):
                 combine_stages(Y[j], Hs[j], A, st, st, K[:, j, :], Ytmp[j])
                 tvec[j] = T[j] + c[st] * Hs[j]
-            _eval_block(rhs, rhs_batch, use_batch, tvec, Ytmp, p, K[st], na)
+            _eval_block(rhs, rhs_batch, use_batch, tvec, Ytmp, p, K[st], na, err_flag, bad)
         for j in range(na):
             combine_stages(Y[j], Hs[j], B, 0, s, K[:, j, :], Ynew[j])
         if not fsal:
             for j in range(na):
                 tvec[j] = T[j] + Hs[j]
-            _eval_block(rhs, rhs_batch, use_batch, tvec, Ynew, p, Fnew, na)
+            _eval_block(rhs, rhs_batch, use_batch, tvec, Ynew, p, Fnew, na, err_flag, bad)
 
         j = na - 1
         while j >= 0:
@@ -236,16 +294,16 @@ def integrate_ensemble(
             finished = False
             accepted = True
             finite = all_finite(Ynew[j])
-            if adaptive:
+            if bad[j]:
+                accepted = False
+                status[traj] = STATUS_FAILED
+                reason[traj] = REASON_RHS_ERROR
+                finished = True
+            elif adaptive:
                 err = math.inf
                 if finite:
                     stage_sum(hs, e, K[:, j, :], err_vec)
-                    for i in range(n):
-                        err_vec[i] /= atol[i] + rtol * max(abs(Y[j, i]), abs(Ynew[j, i]))
-                    acc = 0.0
-                    for i in range(n):
-                        acc += err_vec[i] * err_vec[i]
-                    err = math.sqrt(acc / n)
+                    err = error_norm(err_vec, Y[j], Ynew[j], atol, rtol)
                 if not math.isfinite(err):
                     accepted = False
                     H[j] = 0.25 * hs
@@ -267,11 +325,6 @@ def integrate_ensemble(
                         H[j] = h_next
                 if not accepted:
                     nrej[traj] += 1
-                    h_min = 16.0 * 2.220446049250313e-16 * max(abs(T[j]), abs(span) * 1e-3)
-                    if H[j] < h_min:
-                        status[traj] = STATUS_FAILED
-                        reason[traj] = REASON_STEP_UNDERFLOW
-                        finished = True
             elif not finite:
                 accepted = False
                 status[traj] = STATUS_FAILED
@@ -290,8 +343,9 @@ def integrate_ensemble(
                     nacc[traj] += 1
                     t_new = t1 if finishing[j] else T[j] + hs
                     if next_eval[j] < nt and t_eval[next_eval[j]] <= t_new:
-                        interpolation_coefficients(
-                            Y[j], Ynew[j], K[0, j], Fnew[j], K[:, j, :], d, hs, has_d, r
+                        dense_coefficients(
+                            Y[j], Ynew[j], K[0, j], Fnew[j], K[:, j, :], d, Q, hs, has_d, has_q,
+                            r,
                         )
                         while next_eval[j] < nt and t_eval[next_eval[j]] <= t_new:
                             te = t_eval[next_eval[j]]
@@ -301,18 +355,24 @@ def integrate_ensemble(
                             else:
                                 interpolate(r, (te - T[j]) / hs, work)
                             out_y[traj, next_eval[j]] = work
-                            out_e[traj, next_eval[j]] = (
-                                energy(work, p) if has_energy else math.nan
+                            out_e[traj, next_eval[j]], raised = _energy_or_flag(
+                                energy, has_energy, work, p, err_flag
                             )
+                            if raised:
+                                status[traj] = STATUS_FAILED
+                                reason[traj] = REASON_ENERGY_ERROR
+                                finished = True
                             next_eval[j] += 1
                     for i in range(n):
                         Y[j, i] = Ynew[j, i]
                         K[0, j, i] = Fnew[j, i]
                     T[j] = t_new
-                    if stop_at_equilibrium and max_abs(Fnew[j]) < eq_tol:
+                    if finished:
+                        pass  # the energy kernel raised while saving
+                    elif stop_at_equilibrium and max_abs(Fnew[j]) < eq_tol:
                         status[traj] = STATUS_EQUILIBRIUM
                         finished = True
-                        e_now = energy(Y[j], p) if has_energy else math.nan
+                        e_now, _ = _energy_or_flag(energy, has_energy, Y[j], p, err_flag)
                         _hold_state(out_y[traj], out_e[traj], next_eval[j], Y[j], e_now)
                     elif finishing[j]:
                         status[traj] = STATUS_SUCCESS
@@ -321,13 +381,18 @@ def integrate_ensemble(
                 status[traj] = STATUS_FAILED
                 reason[traj] = REASON_MAX_STEPS
                 finished = True
+            if not finished and adaptive and step_too_small(H[j], T[j]):
+                # Hairer's rule, as in the single engine: checked before the next step
+                status[traj] = STATUS_FAILED
+                reason[traj] = REASON_STEP_UNDERFLOW
+                finished = True
             if finished:
                 t_final[traj] = T[j]
                 # the block is walked backwards, so row na - 1 is already processed and the
                 # stage buffers of both rows are not needed again in this step
                 if j != na - 1:
                     _swap_trajectories(
-                        j, na - 1, Y, K[0], H, T, facold, last_rejected, ident, next_eval
+                        j, na - 1, Y, K[0], H, T, facold, last_rejected, ident, next_eval, bad
                     )
                 na -= 1
             j -= 1
@@ -358,6 +423,8 @@ def ensemble_engine():
             _vec,
             _vec,
             _vec,
+            _mat,  # Q
+            types.boolean,  # has_q
             types.boolean,
             types.boolean,
             _f8,
@@ -371,8 +438,9 @@ def ensemble_engine():
             types.int64,
             types.boolean,
             _f8,
+            types.int64[::1],  # err_flag
         )
-        _compiled_ensemble.append(nb.njit([argtypes], cache=True, nogil=True)(integrate_ensemble))
+        _compiled_ensemble.append(nb.njit([argtypes], **ENGINE_OPTIONS)(integrate_ensemble))
     return _compiled_ensemble[0]
 
 

@@ -14,14 +14,22 @@ class DenseOutput:
 
     ``sol(t)`` returns the state at time ``t`` (shape ``(n,)``) or at each of an array of
     times (shape ``(n, len(t))``), from the method's interpolant: dopri5's 4th-order
-    continuous extension (Hairer's DOPRI5 dense output), cubic Hermite for euler and rk4.
+    continuous extension (Hairer's DOPRI5 dense output), tsit5's own 4th-order interpolant,
+    cubic Hermite for euler, rk4 and bs32.
+
+    ``breakpoints`` are the step boundaries (step k spans ``[t[k], t[k+1]]``), ``coefficients``
+    the interpolation coefficients per step. ``t_max`` (default: the last breakpoint) is where
+    the solution ends when that is inside the last step -- a terminal event -- and evaluating
+    past it raises ``ValueError``, as past ``t_min``.
     """
 
-    def __init__(self, breakpoints: np.ndarray, coefficients: np.ndarray) -> None:
+    def __init__(
+        self, breakpoints: np.ndarray, coefficients: np.ndarray, t_max: float | None = None
+    ) -> None:
         self.t = breakpoints  # (n_steps + 1,)
         self.r = coefficients  # (n_steps, 5, n)
         self.t_min = float(breakpoints[0])
-        self.t_max = float(breakpoints[-1])
+        self.t_max = float(breakpoints[-1]) if t_max is None else float(t_max)
 
     def __call__(self, t: float | np.ndarray) -> np.ndarray:
         tt = np.asarray(t, dtype=float)
@@ -31,7 +39,9 @@ class DenseOutput:
             raise ValueError("t: expected finite times")
         span = self.t_max - self.t_min
         eps = 1e-12 * max(abs(span), 1.0)
-        if np.any(tt < self.t_min - eps) or np.any(tt > self.t_max + eps):
+        if np.any(tt < self.t_min - eps) or np.any(tt > self.t_max + eps * (
+            self.t_max == float(self.t[-1])
+        )):
             raise ValueError(
                 f"t: expected times within the solved interval [{self.t_min}, {self.t_max}]"
             )
@@ -79,6 +89,10 @@ class Solution:
     energy_increases : True if the energy rose by more than ``energy_tol`` (relative) between
         saved times -- the sign of asymmetric weights or too-large steps.
     max_energy_increase : the largest relative rise seen.
+    energy_nan : True if the energy kernel returned NaN at a finite state (a warning was
+        issued; ``energy_increases`` cannot speak for those times).
+    event_nan : per event function, True if it ever returned NaN (no crossing can be
+        located there; a warning was issued); None without events.
     """
 
     t: np.ndarray
@@ -96,6 +110,8 @@ class Solution:
     sol: DenseOutput | None = None
     energy_increases: bool = False
     max_energy_increase: float = 0.0
+    energy_nan: bool = False
+    event_nan: np.ndarray | None = None
 
     @property
     def success(self) -> bool:
@@ -126,6 +142,8 @@ class EnsembleSolution:
     converged : (n_trajectories,) True where the equilibrium stop fired.
     nfev, nsteps, naccepted, nrejected : (n_trajectories,) per-trajectory counts.
     energy_increases : (n_trajectories,) per-trajectory energy-rise flags.
+    energy_nan : (n_trajectories,) True where the energy kernel returned NaN at a finite
+        state (None without an energy).
     """
 
     t: np.ndarray
@@ -140,6 +158,7 @@ class EnsembleSolution:
     method: str
     messages: list[str] = field(default_factory=list)
     energy_increases: np.ndarray | None = None
+    energy_nan: np.ndarray | None = None
 
     @property
     def converged(self) -> np.ndarray:

@@ -4,30 +4,28 @@ from __future__ import annotations
 
 import math
 import sys
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from dynamics import _validate as _v
+from dynamics._blas import blas_threads
 from dynamics.integrate.engine import (
-    REASON_MAX_STEPS,
-    REASON_NONFINITE,
-    REASON_STEP_UNDERFLOW,
-    STATUS_EQUILIBRIUM,
-    STATUS_FAILED,
-    STATUS_TERMINAL_EVENT,
     never_event,
     no_energy,
     single_engine,
 )
 from dynamics.integrate.ensemble import ensemble_engine, no_batch
+from dynamics.integrate.kernel_errors import KernelErrorTrap
 from dynamics.integrate.solution import (
     DenseOutput,
     EnsembleSolution,
     Solution,
     energy_increase,
 )
+from dynamics.integrate.status import Reason, status_message
 from dynamics.integrate.tableaus import TABLEAUS, Tableau
 from dynamics.models.base import (
     ENERGY_SIGNATURE,
@@ -39,7 +37,12 @@ from dynamics.models.base import (
     kernel_handle,
 )
 
-__all__ = ["solve", "solve_ensemble", "METHODS"]
+__all__ = ["solve", "solve_ensemble", "METHODS", "MAX_OUTPUT_BYTES"]
+
+#: Default output budget of one solve (bytes of saved times, states, energies and dense
+#: output): 1 GiB. A run whose output would exceed it stops with status -1 and returns what it
+#: saved; a ``t_eval`` (or an ensemble) that needs more is refused before the run.
+MAX_OUTPUT_BYTES = 2**30
 
 METHODS = tuple(TABLEAUS)
 _CONTROLLER_BETA = {"pi": 0.04, "classic": 0.0}
@@ -78,8 +81,18 @@ def _t_span(t_span: Any) -> tuple[float, float]:
     return t0, t1
 
 
-def _tableau(method: Any) -> Tableau:
-    return TABLEAUS[_v.choice(method, "method", METHODS)]
+#: ``method="auto"``: the cheapest method for the tolerance (fewest evaluations per unit
+#: accuracy): Bogacki-Shampine 3(2) for loose tolerances, Dormand-Prince 5(4) otherwise.
+AUTO_BS32_RTOL = 1e-4
+
+
+def _tableau(method: Any, rtol: float) -> Tableau:
+    if isinstance(method, Tableau):
+        return method
+    name = _v.choice(method, "method", (*METHODS, "auto"))
+    if name == "auto":
+        return TABLEAUS["bs32"] if rtol >= AUTO_BS32_RTOL else TABLEAUS["dopri5"]
+    return TABLEAUS[name]
 
 
 def _atol(atol: Any, n: int) -> np.ndarray:
@@ -102,11 +115,11 @@ def _t_eval(t_eval: Any, t0: float, t1: float) -> np.ndarray:
 def _common(model, t_span, method, dt, rtol, atol, max_step, max_steps, eq_tol, controller):
     model = _check_model(model)
     t0, t1 = _t_span(t_span)
-    tab = _tableau(method)
+    rtol = _positive(rtol, "rtol")
+    tab = _tableau(method, rtol)
     dt = _positive(dt, "dt", allow_none=True)
     if not tab.adaptive and dt is None:
-        raise ValueError(f"dt: the fixed-step method {method!r} needs a step size dt > 0")
-    rtol = _positive(rtol, "rtol")
+        raise ValueError(f"dt: the fixed-step method {tab.name!r} needs a step size dt > 0")
     atol_arr = _atol(atol, model.n_states)
     h_max = math.inf if max_step is None else _positive(max_step, "max_step")
     max_steps = _positive_int(max_steps, "max_steps")
@@ -123,6 +136,8 @@ def _method_arguments(tab: Tableau, dt, h_max, rtol, atol_arr, controller) -> tu
         tab.c,
         tab.e,
         tab.d,
+        tab.Q,
+        tab.has_interpolant,
         tab.fsal,
         tab.adaptive,
         tab.error_exponent,
@@ -133,22 +148,6 @@ def _method_arguments(tab: Tableau, dt, h_max, rtol, atol_arr, controller) -> tu
         _CONTROLLER_BETA[controller],
         _SAFETY,
     )
-
-
-def _failure_message(reason: int, t: float, max_steps: int) -> str:
-    if reason == REASON_NONFINITE:
-        return (
-            f"the state became non-finite at t={t:.6g}; the trajectory is returned up to the "
-            "last finite state"
-        )
-    if reason == REASON_MAX_STEPS:
-        return f"max_steps={max_steps} steps taken before t_end (stopped at t={t:.6g})"
-    if reason == REASON_STEP_UNDERFLOW:
-        return (
-            f"step size underflow at t={t:.6g}: the solution may blow up, or the problem is "
-            "too stiff for an explicit method"
-        )
-    return f"failed at t={t:.6g}"
 
 
 def _events(events: Any) -> list[Event]:
@@ -179,6 +178,7 @@ def solve(
     max_step: float | None = None,
     controller: str = "pi",
     energy_tol: float = 1e-9,
+    max_output_bytes: float | None = None,
 ) -> Solution:
     """Integrate ``model`` from ``y0`` over ``t_span`` entirely in compiled code.
 
@@ -187,8 +187,11 @@ def solve(
     model: a :class:`~dynamics.models.base.Model` (ContinuousHopfield, UserModel, ...).
     t_span: (t0, t1) with t0 < t1.
     y0: initial state, shape (n_states,).
-    method: "dopri5" (Dormand-Prince 5(4), adaptive, FSAL; default), "rk4" or "euler"
-        (fixed step ``dt``).
+    method: "dopri5" (Dormand-Prince 5(4), adaptive, FSAL; default), "tsit5" (Tsitouras
+        5(4), adaptive, FSAL, its own 4th-order interpolant), "bs32" (Bogacki-Shampine 3(2),
+        adaptive, FSAL, cubic Hermite dense output), "auto" (bs32 for rtol >= 1e-4, else
+        dopri5), "rk4" or "euler" (fixed step ``dt``), or a
+        :class:`~dynamics.integrate.tableaus.Tableau`.
     dt: step size of fixed-step methods; first step of dopri5 (default: chosen as in
         Hairer, Norsett & Wanner 1993, II.4).
     rtol, atol: tolerances of the adaptive method; the error of a step is the RMS over
@@ -212,11 +215,17 @@ def solve(
     controller: "pi" (PI step-size control, beta = 0.04 as in Hairer's DOPRI5) or "classic".
     energy_tol: an energy rise larger than energy_tol * (1 + |E|) between saved times sets
         ``Solution.energy_increases``.
+    max_output_bytes: budget for the saved output (times, states, energies, dense output);
+        default :data:`MAX_OUTPUT_BYTES` (1 GiB). A ``t_eval`` needing more is refused with a
+        ValueError; a run that fills it stops with status -1 and returns what it saved.
 
     Returns
     -------
     :class:`~dynamics.integrate.solution.Solution` with ``y`` of shape (n_states, n_times).
-    A run that fails returns everything computed until then, with status -1.
+    A run that fails returns everything computed until then, with status -1; that includes
+    an exception raised inside a kernel (the message names the kernel and the error).
+    An energy or event function returning NaN sets ``Solution.energy_nan`` /
+    ``Solution.event_nan`` and warns (``RuntimeWarning``).
     """
     model, t0, t1, tab, dt, rtol, atol_arr, h_max, max_steps, eq_tol = _common(
         model, t_span, method, dt, rtol, atol, max_step, max_steps, eq_tol, controller
@@ -245,44 +254,79 @@ def solve(
     has_energy = model.energy_kernel is not None
 
     engine = single_engine(len(ev_kernels))
-    out = engine(
-        kernel_handle(model.rhs_kernel, RHS_SIGNATURE),
-        kernel_handle(model.energy_kernel if has_energy else no_energy, ENERGY_SIGNATURE),
-        ev_kernels,
-        model.params,
-        y0_arr,
-        t0,
-        t1,
-        *_method_arguments(tab, dt, h_max, rtol, atol_arr, controller),
-        t_eval_arr,
-        save_every_int,
-        max_steps,
-        bool(stop_at_equilibrium),
-        eq_tol,
-        has_energy,
-        n_events,
-        terminal,
-        direction,
-        bool(dense_output),
-    )
+    n = model.n_states
+    budget = _budget(max_output_bytes)
+    row_bytes = 8 * (n + 2)
+    if t_eval_arr.size * row_bytes > budget:
+        raise ValueError(
+            f"t_eval: {t_eval_arr.size} output times of {n} states need "
+            f"{t_eval_arr.size * row_bytes:.4g} bytes, above max_output_bytes={budget:.4g}; "
+            "ask for fewer times or raise max_output_bytes"
+        )
+    # the dense output gets what the saved points leave (at least a quarter of the budget)
+    max_rows = max(int(budget // row_bytes), 2)
+    max_dense = 1
+    if dense_output:
+        max_rows = max(int(0.75 * budget // row_bytes), 2)
+        max_dense = max(int((budget - max_rows * row_bytes) // (8 * (5 * n + 1))), 1)
+    trap = KernelErrorTrap()
+    with trap, blas_threads(1):
+        out = engine(
+            kernel_handle(model.rhs_kernel, RHS_SIGNATURE),
+            kernel_handle(model.energy_kernel if has_energy else no_energy, ENERGY_SIGNATURE),
+            ev_kernels,
+            model.params,
+            y0_arr,
+            t0,
+            t1,
+            *_method_arguments(tab, dt, h_max, rtol, atol_arr, controller),
+            t_eval_arr,
+            save_every_int,
+            max_steps,
+            bool(stop_at_equilibrium),
+            eq_tol,
+            has_energy,
+            n_events,
+            terminal,
+            direction,
+            bool(dense_output),
+            trap.flag,
+            max_rows,
+            max_dense,
+        )
     (ts, ys, es, status, reason, t_stop, nfev, nsteps, nacc, nrej,
-     ev_t, ev_y, ev_idx, _n_found, dense_t, dense_r, n_dense) = out  # fmt: skip
+     ev_t, ev_y, ev_idx, _n_found, dense_t, dense_r, n_dense, ev_nan) = out  # fmt: skip
     status = int(status)
-    if status == STATUS_FAILED:
-        message = _failure_message(int(reason), float(t_stop), max_steps)
-    elif status == STATUS_EQUILIBRIUM:
-        message = f"equilibrium reached at t={t_stop:.6g} (max |dx/dt| < eq_tol={eq_tol:g})"
-    elif status == STATUS_TERMINAL_EVENT:
-        message = f"a terminal event stopped the run at t={t_stop:.6g}"
-    else:
-        message = "the solver reached the end of the interval"
+    message = status_message(
+        status, int(reason), float(t_stop), max_steps=max_steps, eq_tol=eq_tol,
+        error=trap.error, budget=budget,
+    )
     energy = es if has_energy else None
     increases, worst = energy_increase(es, energy_tol) if has_energy else (False, 0.0)
+    energy_nan = bool(has_energy and np.any(np.isnan(es) & np.all(np.isfinite(ys), axis=1)))
+    if energy_nan and Reason(int(reason)) != Reason.ENERGY_ERROR:
+        warnings.warn(
+            f"the energy kernel of {model.name!r} returned NaN at a finite state; "
+            "Solution.energy_nan is set and energy_increases says nothing there",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     t_events = y_events = None
+    event_nan = None
     if evs:
         t_events = [ev_t[ev_idx == q] for q in range(n_events)]
         y_events = [ev_y[ev_idx == q] for q in range(n_events)]
-    sol = DenseOutput(dense_t, dense_r) if dense_output and n_dense > 0 else None
+        event_nan = np.asarray(ev_nan, dtype=bool)
+        if event_nan.any():
+            warnings.warn(
+                f"event function(s) {np.flatnonzero(event_nan).tolist()} returned NaN: no "
+                "crossing can be found where an event is NaN; see Solution.event_nan",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+    sol = None
+    if dense_output and n_dense > 0:
+        sol = DenseOutput(dense_t, dense_r, t_max=min(float(t_stop), float(dense_t[-1])))
     return Solution(
         t=ts,
         y=np.ascontiguousarray(ys.T),
@@ -299,7 +343,15 @@ def solve(
         sol=sol,
         energy_increases=increases,
         max_energy_increase=worst,
+        energy_nan=energy_nan,
+        event_nan=event_nan,
     )
+
+
+def _budget(max_output_bytes: Any) -> float:
+    if max_output_bytes is None:
+        return float(MAX_OUTPUT_BYTES)
+    return float(_positive(max_output_bytes, "max_output_bytes"))
 
 
 def _initial_state(y0: Any, n: int) -> np.ndarray:
@@ -329,6 +381,7 @@ def solve_ensemble(
     energy_tol: float = 1e-9,
     batch_size: int | None = None,
     progress: bool | None = None,
+    max_output_bytes: float | None = None,
 ) -> EnsembleSolution:
     """Integrate every row of ``Y0`` (shape (n_trajectories, n_states)) together.
 
@@ -339,7 +392,13 @@ def solve_ensemble(
     (n_trajectories, n_states, n_times). Trajectories are processed in blocks of
     ``batch_size`` (default: all at once); with ``progress`` (default: when stderr is a
     terminal and there is more than one block) a tqdm bar counts the blocks. The other
-    arguments are those of :func:`solve`.
+    arguments are those of :func:`solve`; ``max_output_bytes`` bounds the output array
+    (n_trajectories x n_times x (n_states + 1) doubles), checked before the run.
+
+    Each trajectory's result does not depend on the BLAS thread count (the engine runs its
+    products single-threaded) nor on the executor; with a batched kernel it may depend on
+    the other trajectories of its block at the level of rounding only (see
+    docs/integrators.md, "Guarantees").
     """
     model, t0, t1, tab, dt, rtol, atol_arr, h_max, max_steps, eq_tol = _common(
         model, t_span, method, dt, rtol, atol, max_step, max_steps, eq_tol, controller
@@ -364,6 +423,14 @@ def solve_ensemble(
     use_batch = model.rhs_batch_kernel is not None
     engine = ensemble_engine()
 
+    budget = _budget(max_output_bytes)
+    need = m * t_eval_arr.size * 8 * (n + 1)
+    if need > budget:
+        raise ValueError(
+            f"t_eval: {m} trajectories x {t_eval_arr.size} output times x {n} states need "
+            f"{need:.4g} bytes, above max_output_bytes={budget:.4g}; give fewer times "
+            "(t_eval / n_eval), split Y0, or raise max_output_bytes"
+        )
     blocks = [slice(i, min(i + batch, m)) for i in range(0, m, batch)]
     show = progress if progress is not None else (len(blocks) > 1 and sys.stderr.isatty())
     iterator: Any = blocks
@@ -372,38 +439,52 @@ def solve_ensemble(
 
         iterator = tqdm(blocks, desc="ensemble", unit="block")
     parts = []
+    errors: list[str | None] = []
     for blk in iterator:
-        parts.append(
-            engine(
-                kernel_handle(model.rhs_kernel, RHS_SIGNATURE),
-                kernel_handle(model.rhs_batch_kernel if use_batch else no_batch,
-                              RHS_BATCH_SIGNATURE),
-                use_batch,
-                kernel_handle(model.energy_kernel if has_energy else no_energy,
-                              ENERGY_SIGNATURE),
-                has_energy,
-                model.params,
-                np.ascontiguousarray(Y[blk]),
-                t0,
-                t1,
-                *_method_arguments(tab, dt, h_max, rtol, atol_arr, controller),
-                t_eval_arr,
-                max_steps,
-                bool(stop_at_equilibrium),
-                eq_tol,
+        trap = KernelErrorTrap()
+        with trap, blas_threads(1):
+            parts.append(
+                engine(
+                    kernel_handle(model.rhs_kernel, RHS_SIGNATURE),
+                    kernel_handle(model.rhs_batch_kernel if use_batch else no_batch,
+                                  RHS_BATCH_SIGNATURE),
+                    use_batch,
+                    kernel_handle(model.energy_kernel if has_energy else no_energy,
+                                  ENERGY_SIGNATURE),
+                    has_energy,
+                    model.params,
+                    np.ascontiguousarray(Y[blk]),
+                    t0,
+                    t1,
+                    *_method_arguments(tab, dt, h_max, rtol, atol_arr, controller),
+                    t_eval_arr,
+                    max_steps,
+                    bool(stop_at_equilibrium),
+                    eq_tol,
+                    trap.flag,
+                )
             )
-        )
+        errors.extend([trap.error] * (blk.stop - blk.start))
     ys, es, status, reason, t_final, nfev, nsteps, nacc, nrej = (
         np.concatenate([p[k] for p in parts]) for k in range(9)
     )
-    messages = []
-    for k in range(m):
-        if status[k] == STATUS_FAILED:
-            messages.append(_failure_message(int(reason[k]), float(t_final[k]), max_steps))
-        elif status[k] == STATUS_EQUILIBRIUM:
-            messages.append(f"equilibrium reached at t={t_final[k]:.6g}")
-        else:
-            messages.append("the solver reached the end of the interval")
+    messages = [
+        status_message(status[k], reason[k], float(t_final[k]), max_steps=max_steps,
+                       eq_tol=eq_tol, error=errors[k], budget=budget)
+        for k in range(m)
+    ]
+    energy_nan = None
+    if has_energy:
+        # NaN energy at a state that is finite (not a time the trajectory never reached)
+        energy_nan = np.any(np.isnan(es) & np.all(np.isfinite(ys), axis=2), axis=1)
+        unexplained = energy_nan & (reason != int(Reason.ENERGY_ERROR))
+        if unexplained.any():
+            warnings.warn(
+                f"the energy kernel of {model.name!r} returned NaN at a finite state in "
+                f"{int(unexplained.sum())} trajectories; see EnsembleSolution.energy_nan",
+                RuntimeWarning,
+                stacklevel=2,
+            )
     increases = None
     if has_energy:
         increases = np.array([energy_increase(row, energy_tol)[0] for row in es])
@@ -420,4 +501,5 @@ def solve_ensemble(
         method=tab.name,
         messages=messages,
         energy_increases=increases,
+        energy_nan=energy_nan,
     )

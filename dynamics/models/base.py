@@ -117,16 +117,31 @@ def kernel_handle(dispatcher: CPUDispatcher, signature) -> KernelHandle:
     return handle
 
 
-def compile_kernel(fn: Callable, signature, argument: str) -> CPUDispatcher:
+def compile_kernel(
+    fn: Callable, signature, argument: str, *, check: bool = False
+) -> CPUDispatcher:
     """Return ``fn`` as a numba dispatcher compiled for ``signature``.
 
     ``fn`` may be a ``numba.njit`` function (preferably with ``cache=True``) or a plain Python
-    function, which is then compiled with ``numba.njit(cache=True)``. Raises ``TypeError``
-    naming ``argument`` when the function does not compile for the required signature.
+    function (or lambda), which is compiled without an on-disk cache: numba keys its cache by
+    a function's qualified name and line, so several lambdas on one line would share (and
+    load) one another's machine code; uncached, a plain function also works where numba has
+    no cache locator (``python -c``, the interactive prompt). ``check=True`` recompiles the
+    kernel with numba's bounds checking (``boundscheck=True``): an out-of-range index then
+    raises ``IndexError``, which ends a solve with status -1 naming the kernel. Raises
+    ``TypeError`` naming ``argument`` when the
+    function does not compile for the required signature.
     """
     if not callable(fn):
         raise TypeError(f"{argument}: expected a function, got {type(fn).__name__}")
-    dispatcher = fn if isinstance(fn, CPUDispatcher) else nb.njit(cache=True)(fn)
+    if isinstance(fn, CPUDispatcher):
+        dispatcher = fn
+        if check:
+            options = {**fn.targetoptions, "cache": False, "boundscheck": True}
+            options.pop("nopython", None)  # implied by njit
+            dispatcher = nb.njit(**options)(fn.py_func)
+    else:
+        dispatcher = nb.njit(cache=False, boundscheck=bool(check) or None)(fn)
     try:
         dispatcher.compile(signature)
     except Exception as exc:  # numba raises TypingError and friends
@@ -158,7 +173,13 @@ def _probe_rhs(kernel: CPUDispatcher, n: int, params: np.ndarray) -> None:
         p_buf = np.full(params.size + _PAD, p_pad)
         p_buf[: params.size] = params
         out_buf = np.full(n + _PAD, _SENTINEL)
-        kernel(0.0, x_buf[:n], p_buf[: params.size], out_buf[:n])
+        try:
+            kernel(0.0, x_buf[:n], p_buf[: params.size], out_buf[:n])
+        except IndexError as exc:  # only with bounds checking (UserModel(check=True))
+            raise ValueError(
+                f"n_states: rhs indexes out of bounds at the probe state (n_states={n}, "
+                f"{params.size} params): IndexError: {exc}"
+            ) from exc
         if np.any(out_buf[n:] != _SENTINEL):
             raise ValueError(
                 f"n_states: rhs writes beyond out[{n - 1}]; the model has more than "
@@ -258,6 +279,17 @@ class UserModel(Model):
         Optional kernels with the signatures of the model protocol.
     name:
         A label used in messages.
+    check:
+        Compile every kernel with numba's bounds checking (``boundscheck=True``): an index
+        out of range raises ``IndexError`` instead of reading or writing past an array, and a
+        solve ends with status -1 and a message naming the kernel. Slower; the first thing
+        to try when a model misbehaves (wrong values, a crash, a run that never ends).
+
+    At construction ``rhs`` is called once at a test state (t = 0) on guarded buffers: a
+    write past ``out``, an entry of ``out`` never written, and (when the result is finite) a
+    read past ``x`` or ``params`` are reported as ``ValueError``. The probe sees only that
+    one state: an index that goes out of range only for other states or times, or only in
+    ``energy`` / ``jacobian`` / ``rhs_batch``, is caught only with ``check=True``.
     """
 
     def __init__(
@@ -270,7 +302,9 @@ class UserModel(Model):
         jacobian: Callable | None = None,
         rhs_batch: Callable | None = None,
         name: str | None = None,
+        check: bool = False,
     ) -> None:
+        check = _v.flag(check, "check")
         self.n_states = _v.positive_int(n_states, "n_states")
         p = np.zeros(1) if params is None else _v.float_array(params, "params").ravel()
         if p.size == 0:
@@ -278,18 +312,23 @@ class UserModel(Model):
         _v.check_finite(p, "params")
         self.params = np.ascontiguousarray(p)
         self.name = name or getattr(rhs, "__name__", "user model")
-        self.rhs_kernel = compile_kernel(rhs, RHS_SIGNATURE, "rhs")
+        self.check = check
+        self.rhs_kernel = compile_kernel(rhs, RHS_SIGNATURE, "rhs", check=check)
         _probe_rhs(self.rhs_kernel, self.n_states, self.params)
         self.energy_kernel = (
-            None if energy is None else compile_kernel(energy, ENERGY_SIGNATURE, "energy")
+            None
+            if energy is None
+            else compile_kernel(energy, ENERGY_SIGNATURE, "energy", check=check)
         )
         self.jacobian_kernel = (
-            None if jacobian is None else compile_kernel(jacobian, JACOBIAN_SIGNATURE, "jacobian")
+            None
+            if jacobian is None
+            else compile_kernel(jacobian, JACOBIAN_SIGNATURE, "jacobian", check=check)
         )
         self.rhs_batch_kernel = (
             None
             if rhs_batch is None
-            else compile_kernel(rhs_batch, RHS_BATCH_SIGNATURE, "rhs_batch")
+            else compile_kernel(rhs_batch, RHS_BATCH_SIGNATURE, "rhs_batch", check=check)
         )
 
 

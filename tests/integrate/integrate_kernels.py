@@ -58,3 +58,78 @@ def stable_matrix(seed: int = 3, n: int = 3) -> np.ndarray:
     rng = np.random.default_rng(seed)
     a = rng.normal(size=(n, n))
     return a - 1.5 * np.eye(n)
+
+
+@nb.njit(cache=True)
+def raising_rhs(t, x, p, out):
+    """dx/dt = -x, raising once x[0] < 0.5 (at t = ln 2 from x(0) = 1)."""
+    if x[0] < 0.5:
+        raise ValueError("x too small")
+    out[0] = -x[0]
+
+
+@nb.njit(cache=True)
+def decay_rhs(t, x, p, out):
+    out[0] = -x[0]
+
+
+@nb.njit(cache=True)
+def dividing_rhs(t, x, p, out):
+    """Divides by zero (ZeroDivisionError under numba's default error model) once x < 0.5."""
+    d = 0.0 if x[0] < 0.5 else 1.0
+    out[0] = -x[0] / d
+
+
+@nb.njit(cache=True)
+def raising_energy(x, p):
+    if x[0] < 0.5:
+        raise RuntimeError("energy undefined")
+    return 0.5 * x[0] * x[0]
+
+
+@nb.njit(cache=True)
+def nan_energy(x, p):
+    return np.nan if x[0] < 0.5 else 0.5 * x[0] * x[0]
+
+
+@nb.njit(cache=True)
+def raising_event(t, x):
+    if t > 0.3:
+        raise ValueError("event broke")
+    return t - 0.5
+
+
+@nb.njit(cache=True)
+def nan_event(t, x):
+    return np.nan
+
+
+@nb.njit(cache=True)
+def late_out_of_bounds_rhs(t, x, p, out):
+    """Reads p[5] (p has one entry) only once x[0] > 1.5."""
+    out[0] = 1.0
+    if x[0] > 1.5:
+        out[0] = p[5]
+
+
+@nb.njit(cache=True)
+def ball_rhs(t, x, p, out):
+    """A falling ball: height x[0], velocity x[1], g = 9.81."""
+    out[0] = x[1]
+    out[1] = -9.81
+
+
+@nb.njit(cache=True)
+def height_event(t, x):
+    return x[0]
+
+
+def decay_ensemble_task(params: dict, seed) -> dict:
+    """A sweep task: an ensemble of 256 trajectories of a random N = 100 Hopfield network
+    (big enough that OpenBLAS splits its products over threads when it may)."""
+    import dynamics as dyn
+
+    model = dyn.random_hopfield(100, seed=3, gain_scale=2.0, input_scale=0.1)
+    Y0 = np.random.default_rng(seed).normal(size=(256, 100))
+    ens = dyn.solve_ensemble(model, (0.0, params["t1"]), Y0, n_eval=5)
+    return {"y": ens.y, "energy": ens.energy}

@@ -70,12 +70,18 @@ def test_equilibrium_stop_per_trajectory():
         assert np.max(np.abs(model.rhs(ens.y[k, :, -1]))) < 1e-7
 
 
-def test_batches_and_progress_give_the_same_result():
+def test_batches_and_progress_give_the_same_result(capsys):
     model = dyn.random_hopfield(10, seed=9, gain_scale=2.0)
     Y0 = np.random.default_rng(3).normal(size=(7, 10))
     a = dyn.solve_ensemble(model, (0.0, 2.0), Y0)
+    capsys.readouterr()
     b = dyn.solve_ensemble(model, (0.0, 2.0), Y0, batch_size=3, progress=False)
+    assert capsys.readouterr().err == ""
+    c = dyn.solve_ensemble(model, (0.0, 2.0), Y0, batch_size=3, progress=True)
+    err = capsys.readouterr().err
+    assert "ensemble" in err and "3/3" in err  # the bar counted the three blocks
     np.testing.assert_allclose(a.y, b.y, rtol=1e-10, atol=1e-12)
+    np.testing.assert_array_equal(b.y, c.y)
 
 
 def test_failed_trajectory_keeps_the_others():

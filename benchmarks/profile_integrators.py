@@ -1,0 +1,225 @@
+"""Profile: where the time of a dopri5 solve goes, per step and per stage (N = 100 single
+trajectory and an ensemble of 256 x N = 100), measured piece by piece in one run.
+
+Each piece is timed in a compiled loop of its own (numba), on the same model and sizes as the
+solve, so the pieces add up to an estimate that is compared with the measured solve:
+
+* ``rhs`` called directly and through a first-class function pointer (what the engine does),
+  split into the gain loop (tanh) and the matrix-vector product;
+* ``energy`` (evaluated at every saved point when the output is every step);
+* the stage combinations (``y + h sum a_ij k_j``), the error norm, the saving of one point;
+* the fixed cost of one ``dyn.solve`` call (a span so short that one step ends it);
+* for the ensemble: the batched kernel, its GEMM and its gain loop, per trajectory.
+
+Usage: ``python benchmarks/profile_integrators.py [--repeats K]`` (medians of K >= 7).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import numba  # noqa: E402
+import numpy as np  # noqa: E402
+
+import dynamics as dyn  # noqa: E402
+
+N, M, T_END = 100, 256, 50.0
+RTOL, ATOL = 1e-6, 1e-9
+
+
+def median_time(fn, repeats: int, inner: int = 1) -> float:
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(inner):
+            fn()
+        times.append((time.perf_counter() - start) / inner)
+    return statistics.median(times)
+
+
+@numba.njit(cache=True)
+def _loop_rhs(rhs, p, x, out, k):
+    for _ in range(k):
+        rhs(0.0, x, p, out)
+
+
+@numba.njit(cache=True)
+def _loop_energy(energy, p, x, k):
+    acc = 0.0
+    for _ in range(k):
+        acc += energy(x, p)
+    return acc
+
+
+@numba.njit(cache=True)
+def _loop_tanh(x, v, lam, k):
+    for _ in range(k):
+        for i in range(x.shape[0]):
+            v[i] = np.tanh(lam * x[i])
+
+
+@numba.njit(cache=True, error_model="numpy", fastmath=True)
+def _loop_tanh_fast(x, v, lam, k):
+    for _ in range(k):
+        for i in range(x.shape[0]):
+            v[i] = np.tanh(lam * x[i])
+
+
+@numba.njit(cache=True)
+def _loop_gemv(w, v, out, k):
+    for _ in range(k):
+        np.dot(w, v, out)
+
+
+@numba.njit(cache=True)
+def _loop_stages(y, K, A, out, k):
+    """The six stage combinations and the solution update of one dopri5 step, k times."""
+    s = K.shape[0]
+    for _ in range(k):
+        for st in range(1, s):
+            for i in range(y.shape[0]):
+                out[i] = y[i]
+            for j in range(st):
+                a = 0.01 * A[st, j]
+                if a != 0.0:
+                    for i in range(y.shape[0]):
+                        out[i] += a * K[j, i]
+
+
+@numba.njit(cache=True)
+def _loop_norm(err, y, y_new, atol, rtol, k):
+    acc = 0.0
+    for _ in range(k):
+        s = 0.0
+        for i in range(err.shape[0]):
+            r = err[i] / (atol[i] + rtol * max(abs(y[i]), abs(y_new[i])))
+            s += r * r
+        acc += np.sqrt(s / err.shape[0])
+    return acc
+
+
+@numba.njit(cache=True)
+def _loop_save(ys, y, k):
+    for j in range(k):
+        ys[j % ys.shape[0]] = y
+
+
+@numba.njit(cache=True)
+def _loop_gemm(v, w_t, out, k):
+    for _ in range(k):
+        np.dot(v, w_t, out)
+
+
+@numba.njit(cache=True)
+def _loop_tanh2(x, v, lam, k):
+    for _ in range(k):
+        for r in range(x.shape[0]):
+            for i in range(x.shape[1]):
+                v[r, i] = np.tanh(lam * x[r, i])
+
+
+@numba.njit(cache=True)
+def _loop_batch(rhs_batch, p, t, X, OUT, k):
+    for _ in range(k):
+        rhs_batch(t, X, p, OUT)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=7)
+    args = parser.parse_args()
+    rep = max(7, args.repeats)
+    from dynamics.integrate.tableaus import DOPRI5
+    from dynamics.models.base import RHS_SIGNATURE, kernel_handle
+
+    model = dyn.random_hopfield(N, seed=1)
+    y0 = np.random.default_rng(2).normal(0.0, 1.0, N)
+    p = model.params
+    sol = dyn.solve(model, (0.0, T_END), y0, rtol=RTOL, atol=ATOL)
+    nfev, nacc, nsteps = sol.nfev, sol.naccepted, sol.nsteps
+    t_solve = median_time(lambda: dyn.solve(model, (0.0, T_END), y0, rtol=RTOL, atol=ATOL), rep)
+    t_solve_teval = median_time(
+        lambda: dyn.solve(model, (0.0, T_END), y0, rtol=RTOL, atol=ATOL, t_eval=[0.0, T_END]),
+        rep,
+    )
+    t_fixed = median_time(lambda: dyn.solve(model, (0.0, 1e-9), y0), rep, inner=20)
+
+    k = 2000
+    x = y0.copy()
+    out = np.empty(N)
+    v = np.empty(N)
+    handle = kernel_handle(model.rhs_kernel, RHS_SIGNATURE)
+    t_rhs_direct = median_time(lambda: _loop_rhs(model.rhs_kernel, p, x, out, k), rep) / k
+    t_rhs_ptr = median_time(lambda: _loop_rhs(handle, p, x, out, k), rep) / k
+    t_energy = median_time(lambda: _loop_energy(model.energy_kernel, p, x, k), rep) / k
+    lam = model.gain.lam
+    t_tanh = median_time(lambda: _loop_tanh(x, v, lam, k), rep) / k
+    t_tanh_fast = median_time(lambda: _loop_tanh_fast(x, v, lam, k), rep) / k
+    w = np.ascontiguousarray(model.W)
+    t_gemv = median_time(lambda: _loop_gemv(w, v, out, k), rep) / k
+    K = np.random.default_rng(0).normal(size=(7, N))
+    t_stages = median_time(lambda: _loop_stages(x, K, DOPRI5.A, out, k), rep) / k
+    atol = np.full(N, ATOL)
+    t_norm = median_time(lambda: _loop_norm(out, x, v, atol, RTOL, k), rep) / k
+    ys = np.empty((64, N))
+    t_save = median_time(lambda: _loop_save(ys, x, k), rep) / k
+
+    est = {
+        "rhs (through the function pointer), per evaluation": (t_rhs_ptr, nfev),
+        "energy at every saved step": (t_energy, nacc + 1),
+        "stage combinations + update, per step": (t_stages, nsteps),
+        "error norm, per step": (t_norm, nsteps),
+        "saving one point, per accepted step": (t_save, nacc + 1),
+        "fixed cost of one call": (t_fixed, 1),
+    }
+    print(f"N={N} single solve, dopri5 rtol={RTOL:g} atol={ATOL:g}, t in (0, {T_END:g}): "
+          f"nfev {nfev}, steps {nsteps}, accepted {nacc}")
+    print(f"  measured solve (every step saved): {t_solve * 1e3:.3f} ms; "
+          f"with t_eval=[t0, t1] (no per-step saving/energy): {t_solve_teval * 1e3:.3f} ms")
+    total = 0.0
+    for name, (t_one, count) in est.items():
+        total += t_one * count
+        print(f"  {name:<52} {t_one * 1e6:8.3f} us x {count:5d} = {t_one * count * 1e3:7.3f} ms"
+              f" ({100 * t_one * count / t_solve:5.1f} %)")
+    print(f"  sum of the pieces: {total * 1e3:.3f} ms of {t_solve * 1e3:.3f} ms measured")
+    print(f"  rhs split: direct call {t_rhs_direct * 1e6:.3f} us, through the pointer "
+          f"{t_rhs_ptr * 1e6:.3f} us; tanh loop {t_tanh * 1e6:.3f} us (numpy error model + "
+          f"fastmath: {t_tanh_fast * 1e6:.3f} us); gemv {t_gemv * 1e6:.3f} us")
+
+    Y0 = np.random.default_rng(6).normal(0.0, 1.0, (M, N))
+    t_eval = np.linspace(0.0, T_END, 11)
+    ens = dyn.solve_ensemble(model, (0.0, T_END), Y0, rtol=RTOL, atol=ATOL, t_eval=t_eval)
+    t_ens = median_time(lambda: dyn.solve_ensemble(model, (0.0, T_END), Y0, rtol=RTOL,
+                                                   atol=ATOL, t_eval=t_eval), rep)
+    evals = float(np.sum(ens.nfev))  # trajectory-evaluations
+    X = Y0.copy()
+    OUT = np.empty_like(X)
+    V = np.empty_like(X)
+    tv = np.zeros(M)
+    kk = 50
+    t_batch = median_time(lambda: _loop_batch(model.rhs_batch_kernel, p, tv, X, OUT, kk),
+                          rep) / kk
+    w_t = np.ascontiguousarray(model.W.T)
+    t_gemm = median_time(lambda: _loop_gemm(V, w_t, OUT, kk), rep) / kk
+    t_tanh2 = median_time(lambda: _loop_tanh2(X, V, lam, kk), rep) / kk
+    per = t_ens / evals
+    print(f"\nensemble {M} x N={N}, t_eval 11 points: {t_ens * 1e3:.1f} ms, "
+          f"{evals:.0f} trajectory-evaluations, {per * 1e6:.3f} us per trajectory-evaluation")
+    print(f"  batched kernel per trajectory: {t_batch / M * 1e6:.3f} us "
+          f"({100 * t_batch / M / per:.1f} %): GEMM {t_gemm / M * 1e6:.3f} us, "
+          f"tanh {t_tanh2 / M * 1e6:.3f} us, rest (allocation, affine part) "
+          f"{(t_batch - t_gemm - t_tanh2) / M * 1e6:.3f} us")
+    print(f"  engine bookkeeping (stages, error norm, control, swaps, interpolation): "
+          f"{(per - t_batch / M) * 1e6:.3f} us per trajectory-evaluation "
+          f"({100 * (per - t_batch / M) / per:.1f} %)")
+
+
+if __name__ == "__main__":
+    main()
