@@ -17,6 +17,7 @@ from dynamics.models.hopfield import (
     random_hopfield,
     two_neuron_hopfield,
 )
+from dynamics.models.random_rate import RandomRateNetwork
 
 __all__ = [
     "Model",
@@ -32,4 +33,5 @@ __all__ = [
     "two_neuron_hopfield",
     "random_hopfield",
     "hebbian_hopfield",
+    "RandomRateNetwork",
 ]
