@@ -29,6 +29,7 @@ from dynamics.models.hopfield import (
     random_hopfield,
     two_neuron_hopfield,
 )
+from dynamics.models.random_rate import RandomRateNetwork
 
 __all__ = [
     "Model",
@@ -53,4 +54,5 @@ __all__ = [
     "DelayedHopfield",
     "DistributedDelayHopfield",
     "critical_delay",
+    "RandomRateNetwork",
 ]

@@ -1,0 +1,367 @@
+"""Lyapunov spectra by the QR (Benettin) method.
+
+Along a trajectory x(t) of dx/dt = f(t, x), k tangent vectors q_1..q_k evolve by the
+variational equations dq/dt = A(t, x) q, A = df/dx. Every ``renorm_interval`` of model time
+they are re-orthonormalised (Gram-Schmidt, a QR factorisation Q R), and the logarithms of
+the stretch factors R_ii are accumulated; the i-th Lyapunov exponent is
+
+    lambda_i = lim_{T -> inf} (1/T) sum_renormalisations ln R_ii
+
+(Benettin, Galgani, Giorgilli & Strelcyn 1980, Meccanica 15, 9 and 21; Shimada & Nagashima
+1979). The state and the tangent vectors are integrated together by the classical fourth-order
+Runge-Kutta method with a fixed step, in one compiled loop. The tangent dynamics uses the
+model's Jacobian kernel when it has one (one matrix-matrix product A Q per stage); otherwise
+the directional derivatives A q are central differences of the vector field,
+(f(x + eps q) - f(x - eps q)) / (2 eps), two evaluations of f per tangent vector.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numba as nb
+import numpy as np
+from numba import types
+
+from dynamics.analysis._kernels import F8, JAC_T, MAT, RHS_T, VEC, model_kernels
+from dynamics.analysis.fixed_points import _check_int, _check_model, _check_positive
+from dynamics.models.base import Model
+
+__all__ = ["lyapunov_spectrum", "LyapunovSpectrum"]
+
+
+@dataclass(frozen=True, eq=False)
+class LyapunovSpectrum:
+    """The result of :func:`lyapunov_spectrum` with ``return_history=True``.
+
+    Attributes
+    ----------
+    exponents : (k,) the Lyapunov exponents (units: 1 / model time), in the order of the QR
+        method, which is decreasing once the averages have converged.
+    t : (m,) the model times (after the transient) of the re-orthonormalisations.
+    history : (m, k) the running estimates (cumulative log-stretch / elapsed time) at ``t``.
+    x_final : (n,) the state at the end.
+    status : 0 on success, -1 when the state or tangent vectors became non-finite (the
+        exponents are then the running estimates at the last good renormalisation).
+    message : what happened, in words.
+    """
+
+    exponents: np.ndarray
+    t: np.ndarray
+    history: np.ndarray
+    x_final: np.ndarray
+    status: int
+    message: str
+
+
+@nb.njit(cache=True)
+def _all_finite(a):
+    for v in a.ravel():
+        if not math.isfinite(v):
+            return False
+    return True
+
+
+@nb.njit(cache=True)
+def _tangent(rhs, jac_kernel, has_jac, t, x, T, p, jac, out, xp, fp, fm):
+    """out = T A(x)^T: row c of out is A(x) applied to the tangent vector T[c]."""
+    k, n = T.shape
+    if has_jac:
+        jac_kernel(t, x, p, jac)
+        np.dot(T, jac.T, out)
+        return
+    xscale = 0.0
+    for i in range(n):
+        xscale = max(xscale, abs(x[i]))
+    for c in range(k):
+        qn = 0.0
+        for i in range(n):
+            qn = max(qn, abs(T[c, i]))
+        if qn == 0.0:
+            for i in range(n):
+                out[c, i] = 0.0
+            continue
+        eps = 6.0554544523933395e-06 * (1.0 + xscale) / qn
+        for i in range(n):
+            xp[i] = x[i] + eps * T[c, i]
+        rhs(t, xp, p, fp)
+        for i in range(n):
+            xp[i] = x[i] - eps * T[c, i]
+        rhs(t, xp, p, fm)
+        inv = 1.0 / (2.0 * eps)
+        for i in range(n):
+            out[c, i] = (fp[i] - fm[i]) * inv
+
+
+@nb.njit(cache=True)
+def _gram_schmidt(T, logs):
+    """Orthonormalise the rows of T in place (modified Gram-Schmidt, applied twice for
+    accuracy); add ln of the diagonal of R of the first pass to ``logs``. False if a row
+    vanished."""
+    k, n = T.shape
+    for c in range(k):
+        r_cc = 0.0
+        for _ in range(2):
+            for d in range(c):
+                dot = 0.0
+                for i in range(n):
+                    dot += T[c, i] * T[d, i]
+                for i in range(n):
+                    T[c, i] -= dot * T[d, i]
+            norm = 0.0
+            for i in range(n):
+                norm += T[c, i] * T[c, i]
+            norm = math.sqrt(norm)
+            if not (norm > 0.0 and math.isfinite(norm)):
+                return False
+            for i in range(n):
+                T[c, i] /= norm
+            if r_cc == 0.0:
+                r_cc = norm
+            else:
+                r_cc *= norm  # the second pass only refines: its norm is 1 + O(eps)
+        logs[c] += math.log(r_cc)
+    return True
+
+
+@nb.njit(cache=True)
+def _rk4_state(rhs, p, x, t, h, n_steps, k1, k2, k3, k4, xs):
+    """n_steps classical RK4 steps of the state alone; returns the final time."""
+    n = x.shape[0]
+    for _ in range(n_steps):
+        rhs(t, x, p, k1)
+        for i in range(n):
+            xs[i] = x[i] + 0.5 * h * k1[i]
+        rhs(t + 0.5 * h, xs, p, k2)
+        for i in range(n):
+            xs[i] = x[i] + 0.5 * h * k2[i]
+        rhs(t + 0.5 * h, xs, p, k3)
+        for i in range(n):
+            xs[i] = x[i] + h * k3[i]
+        rhs(t + h, xs, p, k4)
+        for i in range(n):
+            x[i] += h * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]) / 6.0
+        t += h
+    return t
+
+
+@nb.njit(cache=True)
+def _rk4_tangent(rhs, jac_kernel, has_jac, p, x, T, t_start, h, n_steps, renorm_steps,
+                 logs, times, history):
+    """n_steps RK4 steps of the state and the tangent vectors (rows of T) together,
+    re-orthonormalising every ``renorm_steps`` steps and at the end; the log-stretches are
+    added to ``logs`` and, when ``times`` is not empty, the running estimates recorded.
+    Returns (number of records, ok)."""
+    n = x.shape[0]
+    k = T.shape[0]
+    k1 = np.empty(n)
+    k2 = np.empty(n)
+    k3 = np.empty(n)
+    k4 = np.empty(n)
+    xs = np.empty(n)
+    Ts = np.empty((k, n))
+    K1 = np.empty((k, n))
+    K2 = np.empty((k, n))
+    K3 = np.empty((k, n))
+    K4 = np.empty((k, n))
+    jac = np.empty((n, n))
+    xp = np.empty(n)
+    fp = np.empty(n)
+    fm = np.empty(n)
+    record = times.shape[0] > 0
+    n_rec = 0
+    t = t_start
+    for step in range(n_steps):
+        rhs(t, x, p, k1)
+        _tangent(rhs, jac_kernel, has_jac, t, x, T, p, jac, K1, xp, fp, fm)
+        for i in range(n):
+            xs[i] = x[i] + 0.5 * h * k1[i]
+        for c in range(k):
+            for i in range(n):
+                Ts[c, i] = T[c, i] + 0.5 * h * K1[c, i]
+        rhs(t + 0.5 * h, xs, p, k2)
+        _tangent(rhs, jac_kernel, has_jac, t + 0.5 * h, xs, Ts, p, jac, K2, xp, fp, fm)
+        for i in range(n):
+            xs[i] = x[i] + 0.5 * h * k2[i]
+        for c in range(k):
+            for i in range(n):
+                Ts[c, i] = T[c, i] + 0.5 * h * K2[c, i]
+        rhs(t + 0.5 * h, xs, p, k3)
+        _tangent(rhs, jac_kernel, has_jac, t + 0.5 * h, xs, Ts, p, jac, K3, xp, fp, fm)
+        for i in range(n):
+            xs[i] = x[i] + h * k3[i]
+        for c in range(k):
+            for i in range(n):
+                Ts[c, i] = T[c, i] + h * K3[c, i]
+        rhs(t + h, xs, p, k4)
+        _tangent(rhs, jac_kernel, has_jac, t + h, xs, Ts, p, jac, K4, xp, fp, fm)
+        for i in range(n):
+            x[i] += h * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]) / 6.0
+        for c in range(k):
+            for i in range(n):
+                T[c, i] += h * (K1[c, i] + 2.0 * K2[c, i] + 2.0 * K3[c, i] + K4[c, i]) / 6.0
+        t = t_start + (step + 1) * h
+        if (step + 1) % renorm_steps == 0 or step == n_steps - 1:
+            if not (_all_finite(x) and _gram_schmidt(T, logs)):
+                return n_rec, False
+            if record:
+                elapsed = t - t_start
+                times[n_rec] = elapsed
+                for c in range(k):
+                    history[n_rec, c] = logs[c] / elapsed
+                n_rec += 1
+    return n_rec, True
+
+
+def _benettin(rhs, jac_kernel, has_jac, p, x0, t0, h_transient, n_free, n_align, t_total,
+              n_steps, renorm_steps, T0):
+    """The transient (``n_free`` state-only steps, then ``n_align`` steps that align the
+    tangent vectors without counting), then ``n_steps`` counted steps over ``t_total``.
+    Returns (logs, times, history, x, status)."""
+    n = x0.shape[0]
+    k = T0.shape[0]
+    x = x0.copy()
+    T = T0.copy()
+    t = _rk4_state(rhs, p, x, t0, h_transient, n_free, np.empty(n), np.empty(n), np.empty(n),
+                   np.empty(n), np.empty(n))
+    no_times = np.empty(0)
+    no_history = np.empty((0, k))
+    logs = np.zeros(k)
+    if not _all_finite(x):
+        return logs, no_times, no_history, x, -1
+    if n_align > 0:
+        _, ok = _rk4_tangent(rhs, jac_kernel, has_jac, p, x, T, t, h_transient, n_align,
+                             renorm_steps, logs, no_times, no_history)
+        if not ok:
+            return np.zeros(k), no_times, no_history, x, -1
+        t += n_align * h_transient
+        logs[:] = 0.0
+    n_rec_max = n_steps // renorm_steps + 1
+    times = np.empty(n_rec_max)
+    history = np.empty((n_rec_max, k))
+    n_rec, ok = _rk4_tangent(rhs, jac_kernel, has_jac, p, x, T, t, t_total / n_steps, n_steps,
+                             renorm_steps, logs, times, history)
+    return logs, times[:n_rec], history[:n_rec], x, 0 if ok else -1
+
+
+_compiled: list = []
+
+
+def _engine():
+    if not _compiled:
+        sig = (RHS_T, JAC_T, types.boolean, VEC, VEC, F8, F8, types.int64, types.int64, F8,
+               types.int64, types.int64, MAT)
+        _compiled.append(nb.njit([sig], cache=True)(_benettin))
+    return _compiled[0]
+
+
+def lyapunov_spectrum(
+    model: Model,
+    x0: Any,
+    t_transient: float,
+    t_total: float,
+    k: int | None = None,
+    *,
+    dt: float = 0.01,
+    renorm_interval: float = 0.5,
+    t_align: float | None = None,
+    t0: float = 0.0,
+    seed: int | np.random.Generator | None = 0,
+    return_history: bool = False,
+) -> np.ndarray | LyapunovSpectrum:
+    """The ``k`` largest Lyapunov exponents of ``model`` along the trajectory from ``x0``.
+
+    Parameters
+    ----------
+    model: a :class:`~dynamics.models.base.Model`; its ``jacobian`` kernel is used when
+        present, central differences of ``rhs`` along the tangent vectors otherwise.
+    x0: the initial state, shape (n,).
+    t_transient: model time integrated first, to reach the attractor (>= 0); nothing of it
+        counts towards the exponents.
+    t_align: the last ``t_align`` of the transient also evolves (and re-orthonormalises)
+        the tangent vectors, so that they have turned into the most expanding directions
+        before the counting starts (default: the whole transient; 0 for none).
+    t_total: model time over which the exponents are averaged (> 0).
+    k: number of exponents, 1 <= k <= n (default: all n).
+    dt: the fixed Runge-Kutta (RK4) step; rounded down so that it divides the spans.
+    renorm_interval: model time between re-orthonormalisations (rounded to whole steps).
+    t0: the initial time.
+    seed: int or Generator for the random orthonormal initial tangent vectors.
+    return_history: return a :class:`LyapunovSpectrum` with the running estimates
+        instead of the bare exponents.
+
+    Returns
+    -------
+    (k,) exponents (decreasing once converged), or a :class:`LyapunovSpectrum`. If the run blows up
+    the result has status -1 (``return_history=True``) or a ``RuntimeError`` is raised.
+    """
+    model = _check_model(model)
+    n = model.n_states
+    try:
+        x = np.ascontiguousarray(np.asarray(x0, dtype=np.float64))
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"x0: expected a numeric array of shape ({n},)") from exc
+    if x.shape != (n,):
+        raise ValueError(f"x0: expected shape ({n},), got {x.shape}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError("x0: expected finite values")
+    k = n if k is None else _check_int(k, "k", 1)
+    if k > n:
+        raise ValueError(f"k: expected at most n_states={n} exponents, got {k}")
+    if isinstance(t_transient, bool) or not isinstance(
+        t_transient, (int, float, np.integer, np.floating)
+    ):
+        raise TypeError(f"t_transient: expected a number, got {type(t_transient).__name__}")
+    t_transient = float(t_transient)
+    if not (math.isfinite(t_transient) and t_transient >= 0):
+        raise ValueError(f"t_transient: expected a finite number >= 0, got {t_transient}")
+    t_total = _check_positive(t_total, "t_total")
+    dt = _check_positive(dt, "dt")
+    renorm_interval = _check_positive(renorm_interval, "renorm_interval")
+    if isinstance(t0, bool) or not isinstance(t0, (int, float, np.integer, np.floating)):
+        raise TypeError(f"t0: expected a number, got {type(t0).__name__}")
+    if seed is not None and not isinstance(seed, (int, np.integer, np.random.Generator)):
+        raise TypeError(
+            f"seed: expected an int or numpy.random.Generator, got {type(seed).__name__}"
+        )
+    if t_align is None:
+        t_align = t_transient
+    if isinstance(t_align, bool) or not isinstance(t_align, (int, float, np.integer, np.floating)):
+        raise TypeError(f"t_align: expected a number, got {type(t_align).__name__}")
+    t_align = float(t_align)
+    if not (math.isfinite(t_align) and 0 <= t_align <= t_transient):
+        raise ValueError(f"t_align: expected 0 <= t_align <= t_transient, got {t_align}")
+    n_transient = math.ceil(t_transient / dt - 1e-9) if t_transient > 0 else 0
+    h_transient = t_transient / n_transient if n_transient else dt
+    n_align = min(n_transient, math.ceil(t_align / h_transient - 1e-9)) if t_align > 0 else 0
+    n_steps = max(1, math.ceil(t_total / dt - 1e-9))
+    renorm_steps = max(1, round(renorm_interval / (t_total / n_steps)))
+    rng = np.random.default_rng(seed)
+    q, _ = np.linalg.qr(rng.standard_normal((n, k)))
+    T0 = np.ascontiguousarray(q.T)
+
+    rhs, jac_k, has_jac = model_kernels(model)
+    logs, times, history, x_final, status = _engine()(
+        rhs, jac_k, has_jac, model.params, x, float(t0), h_transient, n_transient - n_align,
+        n_align, t_total, n_steps, renorm_steps, T0,
+    )
+    status = int(status)
+    if status == 0:
+        exponents = logs / t_total
+        message = f"{k} exponent(s) averaged over t_total={t_total:g}"
+    else:
+        exponents = history[-1].copy() if history.shape[0] else np.full(k, np.nan)
+        message = (
+            "the state or the tangent vectors became non-finite (the trajectory blew up); "
+            "the exponents are the running estimates before that"
+        )
+    if not return_history:
+        if status != 0:
+            raise RuntimeError(f"lyapunov_spectrum: {message}")
+        return exponents
+    return LyapunovSpectrum(
+        exponents=exponents, t=times.copy(), history=history.copy(), x_final=x_final,
+        status=status, message=message,
+    )
