@@ -6,10 +6,12 @@
 * :class:`BAM` and :class:`ContinuousBAM` -- bidirectional associative memory (Kosko 1988).
 * :class:`DenseAssociativeMemory` (Krotov & Hopfield 2016; Demircigil et al. 2017) and
   :class:`ModernHopfield` (Ramsauer et al. 2020).
+* :class:`BrainStateInABox` -- the brain-state-in-a-box memory (Anderson et al. 1977).
 * :mod:`dynamics.memory.capacity` -- capacity curves, basins, spurious mixture states.
 """
 
 from dynamics.memory.bam import BAM, BAMResult, ContinuousBAM
+from dynamics.memory.bsb import BrainStateInABox, BSBResult
 from dynamics.memory.capacity import (
     AGS_ALPHA_C,
     FINITE_SIZE_ALPHA_C,
@@ -63,4 +65,6 @@ __all__ = [
     "flip_bits",
     "mceliece_load",
     "glyph_patterns",
+    "BrainStateInABox",
+    "BSBResult",
 ]

@@ -11,6 +11,14 @@ from dynamics.models.base import (
     UserModel,
     compile_kernel,
 )
+from dynamics.models.cellular import (
+    CNN_TEMPLATES,
+    CellularNetwork,
+    CNNTemplate,
+    binarize_image,
+    cnn_output,
+    sample_image,
+)
 from dynamics.models.cohen_grossberg import CG_FAMILIES, CohenGrossberg
 from dynamics.models.delay import (
     DDE_RHS_SIGNATURE,
@@ -55,4 +63,10 @@ __all__ = [
     "DistributedDelayHopfield",
     "critical_delay",
     "RandomRateNetwork",
+    "CellularNetwork",
+    "CNNTemplate",
+    "CNN_TEMPLATES",
+    "cnn_output",
+    "binarize_image",
+    "sample_image",
 ]

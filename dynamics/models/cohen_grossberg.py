@@ -75,7 +75,6 @@ from dynamics.models.base import (
     RHS_BATCH_SIGNATURE,
     RHS_SIGNATURE,
     Model,
-    compile_kernel,
 )
 from dynamics.models.hopfield import ContinuousHopfield, _as_matrix
 
@@ -558,13 +557,6 @@ class CohenGrossberg(Model):
             if kernels is None:
                 kernels = _make_kernels(*fns)
                 _USER_KERNELS[key] = kernels
-                for kernel, sig, arg in zip(
-                    kernels[:4],
-                    (RHS_SIGNATURE, RHS_BATCH_SIGNATURE, ENERGY_SIGNATURE, JACOBIAN_SIGNATURE),
-                    ("rhs", "rhs_batch", "energy", "jacobian"),
-                    strict=True,
-                ):
-                    compile_kernel(kernel, sig, arg)
         self.rhs_kernel, self.rhs_batch_kernel, self.energy_kernel, self.jacobian_kernel = kernels[
             :4
         ]
