@@ -122,7 +122,7 @@ def run(out_dir: Path, seed: int = 0) -> dict:
     fig.suptitle(f"N = {N} inhibitory network, $\\beta$ = {BETA}: below and above "
                  f"the critical delay $\\tau_c$ = {tau_c:.4f}", fontsize=11)
     fig.tight_layout()
-    dyn.save_figure(fig, out_dir / "trajectories.png")
+    dyn.save_figure(fig, out_dir / "trajectories.png", dpi=100)
     plt.close(fig)
 
     # (b) amplitude and growth rate against the delay
@@ -170,7 +170,7 @@ def run(out_dir: Path, seed: int = 0) -> dict:
     ax[1].set_title("growth rate of a small perturbation", fontsize=10)
     ax[1].legend(fontsize=8, loc="lower right")
     fig.tight_layout()
-    dyn.save_figure(fig, out_dir / "amplitude_vs_delay.png")
+    dyn.save_figure(fig, out_dir / "amplitude_vs_delay.png", dpi=100)
     plt.close(fig)
 
     return {
