@@ -98,9 +98,10 @@ _EPS = 2.220446049250313e-16
 # --------------------------------------------------------------------------- compiled part
 
 
-@nb.njit(cache=True)
-def history_value(edges, coef, s, out):
-    """The tabulated history at ``s``: Clenshaw's recurrence on the Chebyshev segment."""
+@nb.njit(cache=True, inline="always")
+def history_value(edges, coef, s, out, row):
+    """The tabulated history at ``s`` into ``out[row]``: Clenshaw's recurrence on the
+    Chebyshev segment holding ``s``."""
     m = coef.shape[0]
     a0 = edges[0]
     width = (edges[m] - a0) / m
@@ -110,29 +111,31 @@ def history_value(edges, coef, s, out):
     b = edges[k + 1]
     x = (2.0 * s - a - b) / (b - a) if b > a else 0.0
     deg = coef.shape[1] - 1
-    for i in range(out.shape[0]):
+    for i in range(out.shape[1]):
         b1 = 0.0
         b2 = 0.0
         for dd in range(deg, 0, -1):
             b0 = 2.0 * x * b1 - b2 + coef[k, dd, i]
             b2 = b1
             b1 = b0
-        out[i] = x * b1 - b2 + coef[k, 0, i]
+        out[row, i] = x * b1 - b2 + coef[k, 0, i]
 
 
-@nb.njit(cache=True)
-def past_value(s, left, t0, T, R, n_stored, k, y_cur, f_cur, t_cur, edges, coef, out):
-    """x(s) from the history (s < t0), the stored steps, or an extrapolation beyond the
-    computed past; ``left`` picks the history's value at s = t0 (the left limit). ``k`` is the
-    step index where the previous search for this delay ended; the new one is returned."""
+@nb.njit(cache=True, inline="always")
+def past_value(s, left, t0, T, R, n_stored, k, y_cur, f_cur, t_cur, edges, coef, out, row):
+    """x(s) into ``out[row]`` from the history (s < t0), the stored steps, or an
+    extrapolation beyond the computed past; ``left`` picks the history's value at s = t0 (the
+    left limit). ``k`` is the step where the previous search for this delay ended; the new
+    one is returned. Indexes instead of slicing: no array views in the inner loop."""
+    n = out.shape[1]
     tol = 64.0 * _EPS * max(1.0, abs(t0), abs(s))
     if s < t0 - tol or (left and s <= t0 + tol):
-        history_value(edges, coef, min(s, t0), out)
+        history_value(edges, coef, min(s, t0), out, row)
         return k
     if n_stored == 0 or s > T[n_stored] + tol:
         if n_stored == 0:
-            for i in range(out.shape[0]):
-                out[i] = y_cur[i] + (s - t_cur) * f_cur[i]
+            for i in range(n):
+                out[row, i] = y_cur[i] + (s - t_cur) * f_cur[i]
             return k
         k = n_stored - 1
     else:
@@ -141,14 +144,17 @@ def past_value(s, left, t0, T, R, n_stored, k, y_cur, f_cur, t_cur, edges, coef,
             k += 1
         while k > 0 and s < T[k]:
             k -= 1
-    theta = (s - T[k]) / (T[k + 1] - T[k])
-    if theta < 0.0:
-        theta = 0.0
-    interpolate(R[k], theta, out)
+    theta = max((s - T[k]) / (T[k + 1] - T[k]), 0.0)
+    t1 = 1.0 - theta
+    # the continuous extension of step k (see tableaus.py)
+    for i in range(n):
+        out[row, i] = R[k, 0, i] + theta * (
+            R[k, 1, i] + t1 * (R[k, 2, i] + theta * (R[k, 3, i] + t1 * R[k, 4, i]))
+        )
     return k
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def delayed_rhs(rhs, delay, p, q, t, x, left, t0, T, R, n_stored, ptr, taus, xd,
                 y_cur, f_cur, t_cur, edges, coef, out):
     """f(t, x, x(t - tau_1(t)), ...) into ``out``; returns False if a delay is negative."""
@@ -163,7 +169,7 @@ def delayed_rhs(rhs, delay, p, q, t, x, left, t0, T, R, n_stored, ptr, taus, xd,
                 xd[j, i] = x[i]
         else:
             ptr[j] = past_value(t - tau, left, t0, T, R, n_stored, ptr[j], y_cur, f_cur,
-                                t_cur, edges, coef, xd[j])
+                                t_cur, edges, coef, xd, j)
     rhs(t, x, xd, p, out)
     return ok
 
@@ -647,7 +653,7 @@ def solve_dde(
     edges, coef = _history_table(history, n, t0 - (lag if lag > 0 else 1.0), t0)
     if y0 is None:
         y0_arr = np.empty(n)
-        history_value(edges, coef, t0, y0_arr)
+        history_value(edges, coef, t0, y0_arr.reshape(1, n), 0)
     else:
         y0_arr = np.asarray(y0, dtype=np.float64)
         if y0_arr.ndim == 0:
