@@ -335,7 +335,8 @@ def overlap(
     ax.reached = reached if m.ndim == 3 else None
     ax.set_ylim(-1.05, 1.05)
     if ylabel is None:
-        h = "sign(h)" if sign else "h"
+        h = "x" if output is None else "h(x)"
+        h = rf"\mathrm{{sign}}({h})" if sign else h
         ylabel = rf"overlap $m_\mu = \xi^\mu \cdot {h} / N$"
     finish(ax, xlabel, ylabel, title)
     legend(ax)
