@@ -49,30 +49,26 @@ def run(out_dir: Path, seed: int) -> dict:
     monotone = all(bool(np.all(np.diff(r.energy[k, : r.passes[k] + 1]) <= 1e-9))
                    for r in (fwd, back) for k in range(p))
 
-    fig, axes = plt.subplots(3, p, figsize=(1.6 * p, 5), squeeze=False)
     probes_a = dyn.flip_bits(a, 0.15, seed=np.random.default_rng(seed))
     res_show = bam.recall(a=probes_a)
-    for k in range(p):
-        axes[0, k].imshow(probes_a[k].reshape(cfg["shape_a"]), cmap="gray_r")
-        axes[1, k].imshow(res_show.b[k].reshape(cfg["shape_b"]), cmap="gray_r")
-        axes[2, k].imshow(b[k].reshape(cfg["shape_b"]), cmap="gray_r")
-        for r in range(3):
-            axes[r, k].set_xticks([])
-            axes[r, k].set_yticks([])
-    axes[0, 0].set_ylabel("probe A\n(15% flipped)", fontsize=8)
-    axes[1, 0].set_ylabel("recalled B", fontsize=8)
-    axes[2, 0].set_ylabel("stored B", fontsize=8)
-    fig.suptitle("BAM: from a noisy A to its associated B")
+    wrong_b = np.sum(res_show.b != b, axis=1)
+    fig, axes = plt.subplots(3, p, figsize=(1.35 * p + 1.2, 4.6), squeeze=False,
+                             layout="constrained")
+    dyn.plot.patterns(probes_a, cfg["shape_a"], ncols=p, axes=axes[0], colorbar=False,
+                      titles=[f"pair {k + 1}" for k in range(p)],
+                      row_titles=["probe A\n(15 % flipped)"])
+    dyn.plot.patterns(np.stack([res_show.b, b]).astype(float), cfg["shape_b"], axes=axes[1:],
+                      row_titles=["recalled B", "stored B"], colorbar_label="unit state",
+                      titles=[f"{int(w)} bits wrong" for w in wrong_b] + [None] * p)
+    fig.suptitle(f"BAM: from a noisy A to its associated B ({int(np.sum(wrong_b == 0))} of "
+                 f"{p} B recalled with no wrong bit)")
     dyn.save_figure(fig, out_dir / "pairs.png")
 
-    fig, ax = plt.subplots(figsize=(5, 3.4))
-    for k in range(p):
-        ax.plot(fwd.energy[k, : fwd.passes[k] + 1], marker="o", label=f"pair {k}")
-    ax.set_xlabel("pass (B <- sign(A M), A <- sign(B M^T))")
-    ax.set_ylabel("E(A, B) = -A M B^T")
-    ax.set_title("Energy per pass")
-    ax.legend(fontsize=7)
-    dyn.save_figure(fig, out_dir / "energy_per_pass.png")
+    ax = dyn.plot.energy(fwd, labels=[f"pair {k + 1}" for k in range(p)],
+                         xlabel=r"pass (B $\leftarrow$ sign(A M), A $\leftarrow$ sign(B M$^\top$))",
+                         ylabel=r"energy $E(A, B) = -A M B^\top$",
+                         title=f"Energy per pass from A with 15 % flipped bits ({p} pairs)")
+    dyn.save_figure(ax.figure, out_dir / "energy_per_pass.png")
 
     # --- capacity: fraction of pairs recalled exactly vs number of stored pairs
     counts = np.arange(1, cfg["max_pairs"] + 1)
@@ -83,12 +79,19 @@ def run(out_dir: Path, seed: int) -> dict:
             bb = dyn.random_patterns(count, n_b, seed=rng)
             res = dyn.BAM(n_a, n_b).store(aa, bb).recall(a=dyn.flip_bits(aa, 0.1, seed=rng))
             frac[i, s] = np.mean(np.all(res.a == aa, axis=1) & np.all(res.b == bb, axis=1))
-    fig, ax = plt.subplots(figsize=(5, 3.4))
-    ax.errorbar(counts, frac.mean(axis=1), yerr=frac.std(axis=1, ddof=1) / np.sqrt(frac.shape[1]),
-                marker="o", capsize=2)
-    ax.set_xlabel("stored pairs")
-    ax.set_ylabel("fraction recalled exactly")
-    ax.set_title(f"BAM capacity, n_a = {n_a}, n_b = {n_b}, 10% flipped in A")
+    mean = frac.mean(axis=1)
+    sem = frac.std(axis=1, ddof=1) / np.sqrt(frac.shape[1])
+    fig, ax = plt.subplots(figsize=(5.6, 3.6), layout="constrained")
+    ax.errorbar(counts, mean, yerr=np.vstack([np.minimum(sem, mean), np.minimum(sem, 1 - mean)]),
+                marker="o", ms=4, capsize=2,
+                label=f"mean over {cfg['seeds']} seeds ± standard error")
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    ax.set_ylim(-0.03, 1.03)
+    ax.set_xlabel("stored pairs P")
+    ax.set_ylabel("fraction of pairs recalled exactly")
+    ax.set_title(f"BAM capacity, $n_a$ = {n_a}, $n_b$ = {n_b}, 10 % flipped in A")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower left")
     dyn.save_figure(fig, out_dir / "capacity.png")
 
     # --- continuous BAM, same correlations (scaled), integrated with energy tracking
@@ -96,20 +99,17 @@ def run(out_dir: Path, seed: int) -> dict:
     x0 = np.concatenate([0.1 * dyn.flip_bits(a[0], 0.15, seed=rng), np.zeros(n_b)])
     sol = dyn.solve(model, (0.0, cfg["t_end"]), x0, rtol=1e-8, atol=1e-10)
     va, vb = model.split(sol.y.T)
-    m_a = va @ a.T / n_a
-    m_b = vb @ b.T / n_b
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
-    axes[0].plot(sol.t, sol.energy)
-    axes[0].set_xlabel("t / tau")
-    axes[0].set_ylabel("Lyapunov energy")
-    axes[0].set_title("Continuous BAM energy")
-    colors = plt.cm.tab10(np.arange(p) % 10)
-    for k in range(p):
-        axes[1].plot(sol.t, m_a[:, k], color=colors[k], label=f"A_{k} (solid), B_{k} (dashed)")
-        axes[1].plot(sol.t, m_b[:, k], color=colors[k], ls="--")
-    axes[1].set_xlabel("t / tau")
-    axes[1].set_ylabel("overlap of g(x) with stored layer")
-    axes[1].legend(fontsize=6, ncol=2)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), layout="constrained")
+    dyn.plot.energy(sol, ax=axes[0], xlabel=r"time $t / \tau$", ylabel="Lyapunov energy E",
+                    title=f"Continuous BAM energy (increases flagged: {sol.energy_increases})")
+    names = [f"pair {k + 1}" for k in range(p)]
+    dyn.plot.overlap(sol, a, ax=axes[1], output=model.gain.g, neurons=slice(0, n_a),
+                     labels=names, xlabel=r"time $t / \tau$",
+                     ylabel="overlap of g(x) with the stored layer")
+    dyn.plot.overlap(sol, b, ax=axes[1], output=model.gain.g, neurons=slice(n_a, n_a + n_b),
+                     labels=[None] * p, ls="--", xlabel=r"time $t / \tau$",
+                     ylabel="overlap of g(x) with the stored layer",
+                     title="Overlaps from a noisy A of pair 1 (solid: A, dashed: B)")
     dyn.save_figure(fig, out_dir / "continuous_bam.png")
 
     return {

@@ -9,18 +9,17 @@ so every trajectory slides downhill on E to a stable state (Hopfield 1984, eq. 7
 Cohen & Grossberg 1983). This scenario shows it in three parts.
 
 (a) Two neurons coupled by ``w12 = 1`` with slope ``lambda = 2`` (``dyn.two_neuron_hopfield``):
-    the phase portrait is drawn in the output space ``V = (g(u1), g(u2))`` (the space where
-    Hopfield drew his energy contours): the energy as filled contours (``model.energy``
-    evaluated at ``u = g^-1(V)`` on a grid), the vector field ``dV/dt = g'(u) du/dt`` as a
-    streamplot, the two nullclines ``V1 = g(w12 V2 + I1)`` and ``V2 = g(w21 V1 + I2)``, the
-    fixed points (nullcline intersections, classified by the eigenvalues of the Jacobian),
-    and trajectories from several starts integrated with ``dyn.solve_ensemble``; beside it,
-    the energy along each trajectory, which never rises.
+    the phase portrait in the potentials ``u`` drawn by ``dyn.plot.phase_plane``: the energy
+    as filled contours, the vector field as a streamplot (one batched kernel call for the
+    grid), the two nullclines, the fixed points of ``dyn.find_fixed_points`` marked by their
+    stability, and trajectories from several starts integrated with ``dyn.solve_ensemble``;
+    beside it, the energy along each trajectory (``dyn.plot.energy``), which never rises.
 (b) N = 100 neurons storing P = 5 random bipolar patterns with Hebbian weights
     (``dyn.hebbian_hopfield``): several noisy starts (a fraction of each pattern's bits
     flipped) and two random starts integrated together by ``dyn.solve_ensemble`` with
     ``stop_at_equilibrium=True``; energy against time on one plot, the recall overlap
-    ``m(t) = (1/N) xi . sign(V(t))`` with the pattern each start converged to, and the final
+    ``m(t) = (1/N) xi . sign(V(t))`` with the pattern each start converged to (one colour per
+    start, linear time axis up to the last equilibrium stop), and the final
     overlap matrix. The solver's ``energy_increases`` flags are all False.
 (c) Contrast: the same starts with an asymmetric ``W + A`` (``A`` antisymmetric Gaussian,
     entries of scale 1/sqrt(N)). There is no Lyapunov function any more: the state keeps
@@ -45,7 +44,6 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
-from scipy.optimize import brentq
 
 import dynamics as dyn
 
@@ -68,37 +66,17 @@ def _config() -> dict:
 
 
 def _fixed_points(model) -> list[dict]:
-    """Intersections of the two nullclines, classified by the Jacobian's eigenvalues.
-
-    Along the first nullcline ``V1 = g(W12 V2 + I1)`` (tau form: unit leak), a fixed point is a
-    zero of ``r(V2) = V2 - g(W21 V1(V2) + I2)``; sign changes on a fine grid are refined by
-    Brent's method.
-    """
-    w, bias, g = model.W, model.I, model.gain
-
-    def residual(v2: float) -> float:
-        v1 = g.g(w[0, 1] * v2 + bias[0])
-        return float(v2 - g.g(w[1, 0] * v1 + bias[1]))
-
-    lo, hi = g.lower, g.upper
-    grid = np.linspace(lo, hi, 4001)
-    values = np.array([residual(v) for v in grid])
-    roots = []
-    for k in range(len(grid) - 1):
-        if values[k] == 0.0:
-            roots.append(grid[k])
-        elif values[k] * values[k + 1] < 0.0:
-            roots.append(brentq(residual, grid[k], grid[k + 1], xtol=1e-14))
+    """The fixed points of ``dyn.find_fixed_points``, with their outputs V = g(u), stability
+    type ("stable", "saddle" or "unstable"), real parts of the Jacobian's eigenvalues
+    (ascending) and energy."""
     points = []
-    for v2 in roots:
-        v1 = float(g.g(w[0, 1] * v2 + bias[0]))
-        u = g.inverse(np.array([v1, v2]))
-        eig = np.linalg.eigvals(model.jacobian(u))
-        kind = ("stable" if np.all(eig.real < 0) else
-                "unstable" if np.all(eig.real > 0) else "saddle")
-        points.append({"V": [v1, float(v2)], "u": u.tolist(), "type": kind,
-                       "eigenvalues": sorted(float(e) for e in eig.real),
-                       "energy": float(model.energy(u))})
+    for fp in dyn.find_fixed_points(model, n_starts=64, seed=0):
+        kind = ("stable" if fp.stable else
+                "saddle" if fp.label.startswith("saddle") else "unstable")
+        points.append({"V": model.output(fp.x).tolist(), "u": fp.x.tolist(), "type": kind,
+                       "label": fp.label,
+                       "eigenvalues": sorted(float(e) for e in fp.eigenvalues.real),
+                       "energy": float(model.energy(fp.x))})
     return points
 
 
@@ -115,19 +93,6 @@ def two_neuron_part(cfg: dict) -> tuple[dict, dict]:
     g = model.gain
     start = time.perf_counter()
 
-    # Energy landscape on a grid of outputs V (open square, g^-1 diverges at +-1).
-    vs = np.linspace(-0.995, 0.995, cfg["grid"])
-    v1, v2 = np.meshgrid(vs, vs)
-    u_grid = g.inverse(np.column_stack([v1.ravel(), v2.ravel()]))
-    energy_grid = model.energy(u_grid).reshape(v1.shape)
-
-    # Vector field in V-space: dV/dt = g'(u) * du/dt.
-    vq = np.linspace(-0.98, 0.98, cfg["stream_grid"])
-    q1, q2 = np.meshgrid(vq, vq)
-    uq = g.inverse(np.column_stack([q1.ravel(), q2.ravel()]))
-    dudt = np.array([model.rhs(u) for u in uq])
-    dvdt = g.derivative(uq) * dudt
-
     # Trajectories from several starts, all integrated together.
     V0 = _ring_starts(cfg["ring_starts"])
     t_eval = np.linspace(0.0, 12.0, cfg["n_eval"])
@@ -141,7 +106,7 @@ def two_neuron_part(cfg: dict) -> tuple[dict, dict]:
         "w12": float(model.W[0, 1]),
         "gain": model.gain.name,
         "gain_scale": g.lam,
-        "portrait_space": "output V = g(u)",
+        "portrait_space": "potential u (V = g(u) in the summary)",
         "fixed_points": fixed,
         "starts_V": V0.tolist(),
         "final_V": finals.tolist(),
@@ -152,65 +117,34 @@ def two_neuron_part(cfg: dict) -> tuple[dict, dict]:
         "energy_increases": ens.energy_increases.tolist(),
         "seconds": elapsed,
     }
-    plot_data = {"model": model, "vs": vs, "energy_grid": energy_grid, "q": (q1, q2),
-                 "dvdt": dvdt, "ens": ens, "fixed": fixed, "V0": V0}
+    plot_data = {"model": model, "ens": ens, "fixed": fixed}
     return summary, plot_data
 
 
-def _plot_two_neuron(d: dict, path: Path) -> None:
+def _plot_two_neuron(d: dict, cfg: dict, path: Path) -> None:
     model, ens = d["model"], d["ens"]
-    g, w, bias = model.gain, model.W, model.I
-    fig, (ax, ax_e) = plt.subplots(1, 2, figsize=(14, 6), layout="constrained",
-                                   gridspec_kw={"width_ratios": [1.2, 1.0]})
-    vs, egrid = d["vs"], d["energy_grid"]
-    levels = np.linspace(egrid.min(), egrid.max(), 31)
-    cf = ax.contourf(vs, vs, egrid, levels=levels, cmap="viridis", alpha=0.9)
-    ax.contour(vs, vs, egrid, levels=levels[::3], colors="k", linewidths=0.4, alpha=0.5)
-    fig.colorbar(cf, ax=ax, label="energy E(V)", format="%.2f", shrink=0.9)
-    q1, q2 = d["q"]
-    speed = np.hypot(d["dvdt"][:, 0], d["dvdt"][:, 1]).reshape(q1.shape)
-    ax.streamplot(q1, q2, d["dvdt"][:, 0].reshape(q1.shape), d["dvdt"][:, 1].reshape(q1.shape),
-                  color="white", linewidth=0.4 + 1.2 * speed / speed.max(), density=1.1,
-                  arrowsize=0.8)
-    line = np.linspace(g.lower, g.upper, 400)
-    ax.plot(g.g(w[0, 1] * line + bias[0]), line, color="tab:orange", lw=2,
-            label=r"nullcline $\dot V_1 = 0$")
-    ax.plot(line, g.g(w[1, 0] * line + bias[1]), color="tab:red", lw=2,
-            label=r"nullcline $\dot V_2 = 0$")
-    traj_v = g.g(ens.y)  # (m, 2, n_times)
-    for k in range(traj_v.shape[0]):
-        ax.plot(traj_v[k, 0], traj_v[k, 1], color="black", lw=1.3)
-        ax.plot(*d["V0"][k], "o", ms=4, mfc="white", mec="black")
-    markers = {"stable": ("*", 16, "gold"), "saddle": ("X", 11, "white"),
-               "unstable": ("s", 9, "white")}
-    for fp in d["fixed"]:
-        mk, size, color = markers[fp["type"]]
-        ax.plot(*fp["V"], mk, ms=size, mfc=color, mec="black", zorder=5)
-    ax.plot([], [], "*", ms=12, mfc="gold", mec="black", label="stable fixed point")
-    ax.plot([], [], "X", ms=9, mfc="white", mec="black", label="saddle")
-    ax.plot([], [], "k-", label="trajectories (dopri5)")
-    ax.set_xlim(-1, 1)
-    ax.set_ylim(-1, 1)
+    g, w = model.gain, model.W
+    fig, (ax, ax_e) = plt.subplots(1, 2, figsize=(12.5, 5.6), layout="constrained",
+                                   gridspec_kw={"width_ratios": [1.15, 1.0]})
+    fixed_u = max(abs(v) for fp in d["fixed"] for v in fp["u"])
+    reach = max(1.05 * float(np.max(np.abs(ens.y))), 1.3 * fixed_u)
+    dyn.plot.phase_plane(model, (-reach, reach), (-reach, reach), ax=ax, trajectories=ens,
+                         grid=cfg["stream_grid"], nullcline_grid=cfg["grid"],
+                         labels=("$u_1$", "$u_2$"),
+                         title=rf"Two neurons ($w_{{12}} = w_{{21}} = {w[0, 1]:g}$, "
+                               rf"$V = \tanh({g.lam:g}\,u)$): flow on the energy")
     ax.set_aspect("equal")
-    ax.set_xlabel(r"$V_1 = \tanh(\lambda u_1)$")
-    ax.set_ylabel(r"$V_2 = \tanh(\lambda u_2)$")
-    ax.set_title(rf"Two neurons ($w_{{12}} = w_{{21}} = {w[0, 1]:g}$, $\lambda = {g.lam:g}$): "
-                 "flow on the energy landscape", fontsize=10)
-    ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.1), ncol=3, fontsize=7.5,
-              frameon=False)
-
-    colors = plt.cm.twilight(np.linspace(0, 1, ens.energy.shape[0], endpoint=False))
-    for k in range(ens.energy.shape[0]):
-        ax_e.plot(ens.t, ens.energy[k], color=colors[k], lw=1.4)
-    for fp in d["fixed"]:
-        ax_e.axhline(fp["energy"], ls="--", lw=0.8, color="gray")
-        ax_e.annotate(f"{fp['type']} E = {fp['energy']:.3f}", (ens.t[-1], fp["energy"]),
-                      ha="right", va="bottom", fontsize=8, color="gray")
-    flag = bool(np.any(ens.energy_increases))
-    ax_e.set_xlabel("time t (units of tau)")
-    ax_e.set_ylabel("energy E(V(t))")
-    ax_e.set_title(f"Energy along each trajectory (energy_increases: {flag})", fontsize=10)
-    ax_e.grid(alpha=0.3)
+    dyn.plot.energy(ens, ax=ax_e, color="0.25", lw=1.1, xlabel=r"time $t / \tau$",
+                    ylabel="energy E(V(t))",
+                    title=f"Energy along each of the {len(ens)} trajectories "
+                          f"(flagged increases: {int(np.sum(ens.energy_increases))})")
+    levels = {(fp["label"], round(fp["energy"], 3) + 0.0) for fp in d["fixed"]}
+    for label, level in sorted(levels):
+        count = sum(fp["label"] == label for fp in d["fixed"])
+        ax_e.axhline(level, ls="--", lw=0.8, color="tab:blue")
+        ax_e.annotate(f"{label}{' (both)' if count == 2 else ''}: E = {level:.3f}",
+                      (ens.t[-1], level), ha="right", va="bottom", fontsize=8.5,
+                      color="tab:blue")
     dyn.save_figure(fig, path)
 
 
@@ -318,73 +252,55 @@ def asymmetric_part(d: dict, rng: np.random.Generator) -> tuple[dict, dict]:
     return summary, {"ens": ens, "m": m}
 
 
-def _pattern_colors(n: int):
-    return plt.cm.tab10(np.arange(n) % 10)
-
-
 def _plot_recall(d: dict, path: Path) -> None:
-    ens, m, starts = d["ens"], d["m"], d["starts"]
-    colors = _pattern_colors(N_PATTERNS)
-    fig, (ax_e, ax_m, ax_h) = plt.subplots(1, 3, figsize=(18, 5.6), layout="constrained",
+    ens, starts, model = d["ens"], d["starts"], d["model"]
+    names = [f"{s['start']} → {s['converged_to']} (m = {s['final_overlap']:.2f})"
+             for s in starts]
+    fig, (ax_e, ax_m, ax_h) = plt.subplots(1, 3, figsize=(17, 5.4), layout="constrained",
                                            gridspec_kw={"width_ratios": [1, 1, 0.8]})
-    for k, s in enumerate(starts):
-        best = int(s["converged_to"][3:]) - 1
-        live = ens.t <= ens.t_final[k] + 1e-12
-        style = "--" if s["cue_pattern"] is None else "-"
-        label = f"{s['start']} -> {s['converged_to']} (m={s['final_overlap']:.2f})"
-        ax_e.plot(ens.t[live], ens.energy[k, live], style, color=colors[best], lw=1.4,
-                  label=label)
-        ax_e.plot(ens.t_final[k], ens.energy[k, -1], "o", color=colors[best], ms=4)
-        ax_m.plot(ens.t[live], m[k, best, live] * np.sign(s["final_overlap"]), style,
-                  color=colors[best], lw=1.4)
+    t_stop = float(np.max(ens.t_final))
+    dyn.plot.energy(ens, ax=ax_e, labels=names, xlabel=r"time $t / \tau$",
+                    ylabel="energy E(V(t))",
+                    title=f"N = {N_NEURONS}, P = {N_PATTERNS} Hebbian patterns: energy of each "
+                          f"start\n(flagged increases: {int(np.sum(ens.energy_increases))})")
+    dyn.plot.overlap(ens, d["patterns"], ax=ax_m, output=model.output, sign=True,
+                     color_by="trajectory", labels=names, xlabel=r"time $t / \tau$",
+                     ylabel=r"overlap $m = \xi \cdot \mathrm{sign}(V) / N$, pattern reached",
+                     title="Recall overlap with the pattern each start reaches")
     for axis in (ax_e, ax_m):
-        axis.set_xscale("symlog", linthresh=1.0)
-        axis.set_xlim(0.0, ens.t[-1])
-    ax_e.set_xlabel("time t (units of tau; linear below 1, log above)")
-    ax_e.set_ylabel("energy E(V(t))")
-    ax_e.set_title(f"N = {N_NEURONS}, P = {N_PATTERNS} Hebbian patterns: energy of each start\n"
-                   f"(dots: equilibrium stop; any energy increase: "
-                   f"{bool(np.any(ens.energy_increases))})", fontsize=10)
-    ax_e.legend(fontsize=6.5, loc="upper right", framealpha=0.9)
-    ax_e.grid(alpha=0.3)
-    ax_m.set_xlabel("time t (units of tau; linear below 1, log above)")
-    ax_m.set_ylabel(r"overlap $m = \pm\frac{1}{N}\,\xi \cdot \mathrm{sign}(V)$")
-    ax_m.set_title("Recall overlap with the pattern reached (colour = pattern)", fontsize=10)
-    ax_m.set_ylim(-0.05, 1.05)
-    ax_m.grid(alpha=0.3)
+        axis.set_xlim(0.0, 1.05 * t_stop)
+        if axis.get_legend():
+            axis.get_legend().remove()
+    fig.legend(*ax_e.get_legend_handles_labels(), loc="outside lower center", ncol=4,
+               fontsize=8.5, frameon=False)
     final = np.array([s["final_overlaps_all"] for s in starts])
     im = ax_h.imshow(final, cmap="RdBu_r", vmin=-1, vmax=1, aspect="auto")
     for (i, j), val in np.ndenumerate(final):
-        ax_h.text(j, i, f"{val:.2f}", ha="center", va="center", fontsize=7,
+        ax_h.text(j, i, f"{val:.2f}", ha="center", va="center", fontsize=8.5,
                   color="white" if abs(val) > 0.6 else "black")
-    ax_h.set_xticks(range(N_PATTERNS), [f"xi{p + 1}" for p in range(N_PATTERNS)])
-    ax_h.set_yticks(range(len(starts)), [s["start"] for s in starts], fontsize=7)
-    ax_h.set_title("Final overlaps with every stored pattern", fontsize=10)
-    fig.colorbar(im, ax=ax_h, fraction=0.05)
+    ax_h.set_xticks(range(N_PATTERNS), [rf"$\xi^{{{p + 1}}}$" for p in range(N_PATTERNS)])
+    ax_h.set_yticks(range(len(starts)), [s["start"] for s in starts], fontsize=8.5)
+    ax_h.set_title("Final overlaps with every stored pattern")
+    fig.colorbar(im, ax=ax_h, fraction=0.05, label="overlap m")
     dyn.save_figure(fig, path)
 
 
 def _plot_asymmetric(d_sym: dict, d_asym: dict, path: Path) -> None:
     ens_s, ens_a, m_a = d_sym["ens"], d_asym["ens"], d_asym["m"]
     fig, (ax_e, ax_m) = plt.subplots(1, 2, figsize=(13, 4.8), layout="constrained")
-    for k in range(ens_s.energy.shape[0]):
-        live = ens_s.t <= ens_s.t_final[k] + 1e-12
-        ax_e.plot(ens_s.t[live], ens_s.energy[k, live], color="tab:blue", lw=1.0, alpha=0.8,
-                  label="symmetric W" if k == 0 else None)
-        ax_e.plot(ens_a.t, ens_a.energy[k], color="tab:red", lw=1.0, alpha=0.8,
-                  label="asymmetric W + A" if k == 0 else None)
-    ax_e.set_xlabel("time t (units of tau)")
-    ax_e.set_ylabel("energy E(V(t))")
-    ax_e.set_title(f"energy_increases: symmetric {int(np.sum(ens_s.energy_increases))}/"
-                   f"{len(ens_s)} flagged, asymmetric {int(np.sum(ens_a.energy_increases))}/"
-                   f"{len(ens_a)} flagged", fontsize=10)
-    ax_e.legend(fontsize=8)
-    ax_e.grid(alpha=0.3)
+    first = [None] * (len(ens_s) - 1)
+    dyn.plot.energy(ens_s, ax=ax_e, color="tab:blue", labels=["symmetric W", *first], lw=1.0,
+                    mark_increases=False)
+    dyn.plot.energy(ens_a, ax=ax_e, color="tab:purple", labels=["asymmetric W + A", *first],
+                    lw=1.0, xlabel=r"time $t / \tau$", ylabel="energy E(V(t))",
+                    title=f"energy_increases: symmetric {int(np.sum(ens_s.energy_increases))}/"
+                          f"{len(ens_s)} flagged, asymmetric "
+                          f"{int(np.sum(ens_a.energy_increases))}/{len(ens_a)} flagged")
     best = np.abs(m_a).max(axis=1)  # (m, T): largest overlap with any pattern
     for k in range(best.shape[0]):
-        ax_m.plot(ens_a.t, best[k], color="tab:red", lw=0.9, alpha=0.7)
+        ax_m.plot(ens_a.t, best[k], color="tab:purple", lw=0.9, alpha=0.7)
     ax_m.set_ylim(0, 1.05)
-    ax_m.set_xlabel("time t (units of tau)")
+    ax_m.set_xlabel(r"time $t / \tau$")
     ax_m.set_ylabel(r"$\max_\mu |m_\mu(t)|$")
     ax_m.set_title(f"W + A (A antisymmetric, scale {ASYMMETRY:g}/sqrt(N)): no Lyapunov "
                    "function, the state keeps moving", fontsize=10)
@@ -413,7 +329,7 @@ def run(out_dir: Path, seed: int) -> dict:
         bar.set_postfix_str("two-neuron phase portrait")
         t = time.perf_counter()
         two, two_plot = two_neuron_part(cfg)
-        _plot_two_neuron(two_plot, out_dir / "two_neuron_phase_portrait.png")
+        _plot_two_neuron(two_plot, cfg, out_dir / "two_neuron_phase_portrait.png")
         timings["two_neuron"] = time.perf_counter() - t
         bar.update()
 

@@ -18,9 +18,11 @@ are the 8 sign patterns, plus saddles between them. The package has no analysis 
 discrete-map fixed-point finder yet, so the search is written here with numpy.
 
 Figures: the task (inputs, targets, network outputs); hidden trajectories projected onto the
-first three principal components (two panels) with the fixed points marked (filled: stable, crosses:
-unstable) and free (x = 0) trajectories relaxing onto the stable ones; the Jacobian spectra at
-the fixed points against the unit circle.
+first three principal components (two panels) with the fixed points marked by their number of
+unstable directions (circle: stable, cross / triangle / square: saddles with 1 / 2 / 3) and
+free (x = 0) trajectories relaxing onto the stable ones; the Jacobian spectra at the fixed
+points against the unit circle, in the same colours. The task figure shows the test trial on
+which the least active channel flips most often, so that every bit is seen to flip.
 
 Set ``DYNAMICS_QUICK=1`` for a seconds-long smoke run (tiny network, few steps).
 """
@@ -201,59 +203,83 @@ def run(out_dir: Path, seed: int) -> dict:
     explained = np.linalg.svd(states - mean, compute_uv=False) ** 2
     explained = explained / explained.sum()
 
-    # figure 1: the task
-    fig, axes = plt.subplots(N_BITS, 1, figsize=(8, 5), sharex=True)
+    # figure 1: the task, on the test trial whose least active channel flips most often
+    flips = np.sum(np.diff(y_test, axis=0) != 0.0, axis=0)  # (B, 3) sign changes per channel
+    trial = int(np.lexsort((-flips.sum(axis=1), -flips.min(axis=1)))[0])
+    fig, axes = plt.subplots(N_BITS, 1, figsize=(8, 5.2), sharex=True, layout="constrained")
     for k, ax in enumerate(axes):
-        ax.plot(x_test[:, 0, k], color="0.6", lw=1, label="input pulses")
-        ax.plot(y_test[:, 0, k], "k--", lw=1, label="target")
-        ax.plot(pred[:, 0, k], color="tab:red", lw=1.2, label="network")
-        ax.set_ylabel(f"bit {k + 1}")
+        ax.plot(x_test[:, trial, k], color="0.6", lw=1, label="input pulses")
+        ax.plot(y_test[:, trial, k], "k--", lw=1, label="target")
+        ax.plot(pred[:, trial, k], color="tab:red", lw=1.2, label="network output")
+        ax.set_ylabel(f"bit {k + 1}\n({flips[trial, k]} flips)")
         ax.set_ylim(-1.4, 1.4)
-    axes[0].legend(loc="upper right", fontsize=8, ncol=3)
+        ax.grid(alpha=0.3)
+    axes[0].legend(loc="upper center", bbox_to_anchor=(0.5, 1.55), fontsize=8, ncol=3,
+                   frameon=False)
     axes[-1].set_xlabel("time step")
-    axes[0].set_title(f"3-bit flip-flop, Elman RNN (hidden {H}), test MSE {test_mse:.3g}")
+    axes[-1].xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    fig.suptitle(f"3-bit flip-flop, Elman RNN (hidden {H}): test trial {trial}, "
+                 f"test MSE {test_mse:.3g}")
     dyn.save_figure(fig, out_dir / "flip_flop_task.png")
 
-    # figure 2: state space, two projections onto the principal components
-    fig, axes = plt.subplots(1, 2, figsize=(12, 5.5))
+    # figure 2: state space, two projections onto the principal components; one marker per
+    # number of unstable directions (0 = stable)
+    index_style = {0: ("o", "black", "stable"), 1: ("X", "tab:red", "saddle, 1 unstable dir."),
+                   2: ("^", "tab:orange", "saddle, 2 unstable dir."),
+                   3: ("s", "tab:purple", "saddle, 3 unstable dir.")}
+
+    def style_of(k: int):
+        return index_style.get(k, ("P", "tab:brown", f"{k} unstable directions"))
+
+    fig, axes = plt.subplots(1, 2, figsize=(12, 5.8), layout="constrained")
     proj = (hidden[:, :8] - mean) @ axes_pc.T  # (T, 8, 3)
     free_proj = (free - mean) @ axes_pc.T
-    fp_proj = [((p["h"] - mean) @ axes_pc.T, p["stable"]) for p in points]
+    fp_proj = [((p["h"] - mean) @ axes_pc.T, p["n_unstable"]) for p in points]
     for ax, (i, j) in zip(axes, [(0, 1), (0, 2)], strict=True):
         for k in range(proj.shape[1]):
             ax.plot(proj[:, k, i], proj[:, k, j], color="0.75", lw=0.6)
         for k in range(free_proj.shape[1]):
             ax.plot(free_proj[:, k, i], free_proj[:, k, j], color="tab:blue", lw=0.8,
                     alpha=0.6)
-        for xyz, is_stable in fp_proj:
-            if is_stable:
-                ax.plot(xyz[i], xyz[j], "o", color="k", ms=8)
-            else:
-                ax.plot(xyz[i], xyz[j], "x", color="tab:red", ms=8, mew=2)
+        for xyz, n_unstable in fp_proj:
+            marker, color, _ = style_of(n_unstable)
+            ax.plot(xyz[i], xyz[j], marker, color=color, mec="black", mew=0.6, ms=9, zorder=5)
         ax.set_xlabel(f"PC {i + 1} ({100 * explained[i]:.0f} % of variance)")
         ax.set_ylabel(f"PC {j + 1} ({100 * explained[j]:.0f} % of variance)")
-    axes[0].plot([], [], color="0.75", label="driven trajectories (task)")
-    axes[0].plot([], [], color="tab:blue", label="free runs, x = 0")
-    axes[0].plot([], [], "o", color="k", label=f"stable fixed points ({len(stable)})")
-    axes[0].plot([], [], "x", color="tab:red", mew=2,
-                 label=f"unstable fixed points ({len(points) - len(stable)})")
-    axes[0].legend(fontsize=8)
-    fig.suptitle("trained Elman network as a discrete-time map h -> tanh(W_hh h + b): "
-                 "fixed points")
+        ax.grid(alpha=0.3)
+    handles = [matplotlib.lines.Line2D([], [], color="0.75", label="driven trajectories (task)"),
+               matplotlib.lines.Line2D([], [], color="tab:blue", label="free runs, x = 0")]
+    for k in sorted({n_unstable for _, n_unstable in fp_proj}):
+        marker, color, name = style_of(k)
+        count = sum(n_unstable == k for _, n_unstable in fp_proj)
+        handles.append(matplotlib.lines.Line2D([], [], ls="none", marker=marker, color=color,
+                                               mec="black", mew=0.6, ms=9,
+                                               label=f"{name} ({count})"))
+    fig.legend(handles=handles, loc="outside lower center", ncol=3, fontsize=9, frameon=False)
+    fig.suptitle("Trained Elman network as a discrete-time map h -> tanh(W_hh h + b): "
+                 "fixed points by number of unstable directions")
     dyn.save_figure(fig, out_dir / "fixed_points_pca.png")
 
-    # figure 3: Jacobian spectra
-    fig, ax = plt.subplots(figsize=(5.5, 5.5))
+    # figure 3: Jacobian spectra, coloured like figure 2
+    fig, ax = plt.subplots(figsize=(5.8, 5.8), layout="constrained")
     circle = np.exp(1j * np.linspace(0, 2 * np.pi, 400))
-    ax.plot(circle.real, circle.imag, "k", lw=1)
-    for p in points:
+    ax.plot(circle.real, circle.imag, "k", lw=1, label=r"unit circle $|\lambda| = 1$")
+    drawn: set[int] = set()
+    # stable points first, saddles of more unstable directions on top (larger markers)
+    for p in sorted(points, key=lambda p: p["n_unstable"]):
+        marker, color, name = style_of(p["n_unstable"])
         eig = p["eigenvalues"]
-        ax.plot(eig.real, eig.imag, "." if p["stable"] else "x",
-                color="k" if p["stable"] else "tab:red", ms=4, alpha=0.6)
+        ax.plot(eig.real, eig.imag, marker, color=color, ms=4 + 1.5 * p["n_unstable"],
+                alpha=0.7, ls="none", mec="black", mew=0.3,
+                label=None if p["n_unstable"] in drawn else name)
+        drawn.add(p["n_unstable"])
     ax.set_aspect("equal")
     ax.set_xlabel(r"Re $\lambda$")
     ax.set_ylabel(r"Im $\lambda$")
-    ax.set_title("eigenvalues of dF/dh at the fixed points")
+    ax.grid(alpha=0.3)
+    ax.set_title("Eigenvalues of dF/dh at the fixed points")
+    ax.legend(fontsize=8.5, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False,
+              title="eigenvalues at", title_fontsize=8.5)
     dyn.save_figure(fig, out_dir / "jacobian_spectra.png")
 
     fixed_points = [
@@ -285,5 +311,6 @@ def run(out_dir: Path, seed: int) -> dict:
         "fixed_point_search_seconds": search_seconds,
         "pca_variance_explained_3": float(explained[:3].sum()),
         "fixed_points": fixed_points,
+        "flip_flop_trial_shown": trial,
         "figures": ["flip_flop_task.png", "fixed_points_pca.png", "jacobian_spectra.png"],
     }

@@ -11,6 +11,9 @@ summary. The grid runs through ``dyn.sweep`` (local processes; resumable store i
 folder). Also: pseudo-inverse recall from clean probes (up to alpha = 0.95: at alpha = 1 the
 projector is the identity and removing its diagonal leaves W = 0), basins of attraction
 (final vs initial overlap) and symmetric 3-mixture spurious states under Hebbian storage.
+A 3-mixture counts as stable, and a random start as reaching one, by one criterion: ending
+within overlap 0.99 of the symmetric mixture; states with three overlaps near 1/2 that miss
+it are distorted mixtures, counted apart (``mixture_criterion`` in the summary).
 
 ``DYNAMICS_QUICK=1`` shrinks everything to a few seconds (small N, few loads and seeds).
 """
@@ -88,17 +91,68 @@ def _alpha_c_with_error(loads, fractions, rng, n_boot=200):
     return est, (float(boots.std()) if boots.size > 1 else float("nan"))
 
 
-def _table(result, rule, n, flip):
+def _table(result, rule, n, flip, key="fraction_retrieved"):
     rows = [r for r in result if r["rule"] == rule and r["n_neurons"] == n
             and r["flip_fraction"] == flip]
     loads = np.array(sorted({r["alpha"] for r in rows}))
     reps = sorted({r["replicate"] for r in rows})
     frac = np.full((loads.size, len(reps)), np.nan)
     for r in rows:
-        frac[np.searchsorted(loads, r["alpha"]), reps.index(r["replicate"])] = (
-            r["fraction_retrieved"]
-        )
+        frac[np.searchsorted(loads, r["alpha"]), reps.index(r["replicate"])] = r[key]
     return loads, frac
+
+
+def _curve(result, rule, n, flip, criterion=0.99) -> dyn.CapacityCurve:
+    """The sweep's results for one rule and size as a ``dyn.CapacityCurve``."""
+    loads, frac = _table(result, rule, n, flip)
+    _, overlaps = _table(result, rule, n, flip, key="mean_overlap")
+    return dyn.CapacityCurve(rule, int(n), loads, frac, overlaps, flip, criterion)
+
+
+MIXTURE_CRITERION = (
+    "a symmetric 3-mixture sgn(+-xi1 +- xi2 +- xi3) is stable when asynchronous recall started "
+    "from it ends within overlap 0.99 of it; a random start 'reaches a 3-mixture' by the same "
+    "test (its attractor is within overlap 0.99 of the symmetric mixture of its three "
+    "strongest patterns). Attractors with three overlaps in 1/2 +- 0.2 that fail it are "
+    "distorted mixtures, counted apart as 'mixture_like': they remain above the load where "
+    "the symmetric mixtures have lost their stability."
+)
+
+
+def _plot_mixtures(mixtures: list[dict], n: int, path: Path) -> None:
+    """Stable fraction of symmetric 3-mixtures, and the attractors of random starts."""
+    alphas = np.array([m["alpha"] for m in mixtures])
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.0), layout="constrained",
+                             gridspec_kw={"width_ratios": [1.0, 1.25]})
+    ax = axes[0]
+    ax.plot(alphas, [m["fraction_stable_mixtures"] for m in mixtures], "o-", color="tab:blue",
+            label="stable (stay within overlap 0.99)")
+    ax.plot(alphas, [m["fraction_mixtures_ending_mixture_like"] for m in mixtures], "s--",
+            color="tab:orange", label="drift to a distorted mixture")
+    ax.axvline(0.03, color="k", ls=":", lw=1.2,
+               label=r"$\alpha$ = 0.03: limit for N $\to \infty$ (AGS 1985)")
+    ax.set_xlabel(r"load $\alpha = P/N$")
+    ax.set_ylabel("fraction of symmetric 3-mixtures")
+    ax.set_ylim(-0.03, 1.03)
+    ax.set_title("Symmetric 3-mixtures relaxed by recall")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.17), frameon=False)
+    kinds = (("pattern", "tab:blue"), ("reversed", "tab:cyan"), ("mixture3", "tab:green"),
+             ("mixture_like", "tab:olive"), ("other", "0.6"))
+    names = {"mixture3": "symmetric 3-mixture", "mixture_like": "distorted mixture",
+             "other": "other (spin glass)", "pattern": "pattern", "reversed": "reversed pattern"}
+    bottom = np.zeros(len(mixtures))
+    ticks = [f"{a:.3g}" for a in alphas]
+    for kind, color in kinds:
+        vals = np.array([m["random_start_attractors"][kind] for m in mixtures], dtype=float)
+        axes[1].bar(ticks, vals, bottom=bottom, color=color, label=names[kind])
+        bottom += vals
+    axes[1].set_xlabel(r"load $\alpha = P/N$")
+    axes[1].set_ylabel("attractors reached from random starts")
+    axes[1].set_title(f"Where {int(bottom[0])} random starts end")
+    axes[1].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    fig.suptitle(f"Spurious states under Hebbian storage, N = {n}")
+    dyn.save_figure(fig, path)
 
 
 def run(out_dir: Path, seed: int) -> dict:
@@ -123,54 +177,58 @@ def run(out_dir: Path, seed: int) -> dict:
                       **parallel)
 
     alpha_c: dict = {rule: {} for rule in RULES}
-    colors = plt.cm.viridis(np.linspace(0.1, 0.85, len(cfg["sizes"])))
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.3), sharey=True)
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.6), sharey=True, layout="constrained")
     for ax, rule in zip(axes, RULES, strict=True):
-        for n, color in zip(cfg["sizes"], colors, strict=True):
-            loads, frac = _table(main, rule, n, 0.05)
-            mean = np.nanmean(frac, axis=1)
-            sem = np.nanstd(frac, axis=1, ddof=1) / np.sqrt(frac.shape[1])
-            est, err = _alpha_c_with_error(loads, frac, rng)
+        curves, labels = [], []
+        for n in cfg["sizes"]:
+            curve = _curve(main, rule, n, 0.05)
+            est, err = _alpha_c_with_error(curve.loads, curve.fractions, rng)
             alpha_c[rule][str(n)] = {"alpha_c": est, "bootstrap_std": err,
-                                     "n_seeds": int(frac.shape[1])}
-            ax.errorbar(loads, mean, yerr=sem, color=color, marker="o", ms=3, capsize=2,
-                        label=f"N = {n} (alpha_c = {est:.3f})")
-            ax.axvline(dyn.mceliece_load(n), color=color, ls=":", lw=1)
-            if rule == "pseudoinverse":
-                c_loads, c_frac = _table(clean, rule, n, 0.0)
-                ax.plot(c_loads, np.nanmean(c_frac, axis=1), color=color, ls="--", lw=1)
-        ax.axvline(dyn.AGS_ALPHA_C, color="k", ls="--", lw=1, label="AGS 1985: 0.138")
+                                     "n_seeds": int(curve.fractions.shape[1])}
+            curves.append(curve)
+            labels.append(f"N = {n}: " + (rf"$\alpha_c$ = {est:.3f} ± {err:.3f}"
+                                          if np.isfinite(est) else "no 1/2 crossing"))
         if rule == "hebbian":
             mu, sd = dyn.FINITE_SIZE_ALPHA_C
             ax.axvspan(mu - sd, mu + sd, color="tab:red", alpha=0.15,
-                       label="finite size 0.145 +- 0.009")
-        ax.axhline(0.5, color="grey", lw=0.5)
-        ax.set_title(rule + (" (dashed: clean probes)" if rule == "pseudoinverse" else ""))
-        ax.set_xlabel("load alpha = P / N")
-        ax.legend(fontsize=7, loc="lower left")
-    axes[0].set_ylabel("fraction retrieved (overlap >= 0.99, 5% flipped)")
-    fig.suptitle("Capacity curves; dotted lines: McEliece et al. 1987 error-free load 1/(2 ln N)")
+                       label="finite size 0.145 ± 0.009")
+        dyn.plot.capacity(curves, ax=ax, labels=labels,
+                          ylabel=None if rule == RULES[0] else "",
+                          title=rule + (" (dashed: clean probes)"
+                                        if rule == "pseudoinverse" else ""))
+        if rule == "pseudoinverse":
+            for n, line in zip(cfg["sizes"], ax.lines, strict=False):
+                c_loads, c_frac = _table(clean, rule, n, 0.0)
+                ax.plot(c_loads, np.nanmean(c_frac, axis=1), color=line.get_color(), ls="--",
+                        lw=1)
+        ax.legend(fontsize=8, loc="lower left", framealpha=0.9)
+    fig.suptitle("Capacity per learning rule (error bars: standard error over seeds)")
     dyn.save_figure(fig, out_dir / "capacity_curves.png")
 
-    # --- basins of attraction: final vs initial overlap
+    # --- basins of attraction: final vs initial overlap, one colour scale of alpha throughout
     m0 = np.round(np.linspace(0.0, 1.0, 11), 2)
     basin_loads = {"hebbian": (0.05, 0.1, 0.14), "storkey": (0.1, 0.2, 0.3),
                    "pseudoinverse": (0.1, 0.3, 0.6)}
+    norm = matplotlib.colors.Normalize(0.0, 0.65)
+    cmap = plt.get_cmap("plasma")
     basins: dict = {}
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8), sharey=True)
+    fig, axes = plt.subplots(1, 3, figsize=(13, 4.0), sharey=True, layout="constrained")
     for ax, rule in zip(axes, RULES, strict=True):
         basins[rule] = {}
         for load in basin_loads[rule]:
             _, final = dyn.basin_curve(rule, cfg["basin_n"], load, m0,
                                        n_trials=cfg["basin_trials"], seed=rng)
             basins[rule][str(load)] = final.mean(axis=1).round(4).tolist()
-            ax.errorbar(m0, final.mean(axis=1), yerr=final.std(axis=1), marker="o", ms=3,
-                        capsize=2, label=f"alpha = {load}")
-        ax.plot([0, 1], [0, 1], color="grey", lw=0.5)
-        ax.set_title(f"{rule}, N = {cfg['basin_n']}")
-        ax.set_xlabel("initial overlap m0")
-        ax.legend(fontsize=8)
-    axes[0].set_ylabel("final overlap")
+            dyn.plot.basins(m0, final, ax=ax, color=cmap(norm(load)),
+                            label=rf"$\alpha$ = {load:g}",
+                            ylabel="final overlap m" if rule == RULES[0] else "",
+                            title=f"{rule}, N = {cfg['basin_n']}")
+        ax.legend(fontsize=8, loc="lower right")
+    bar = fig.colorbar(matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap), ax=axes,
+                       pad=0.01)
+    bar.set_label(r"load $\alpha = P/N$ (same colour in every panel)")
+    fig.suptitle(f"Basins of attraction: median final overlap, band = quartiles of "
+                 f"{cfg['basin_trials']} probes")
     dyn.save_figure(fig, out_dir / "basins.png")
 
     # --- spurious states: symmetric 3-mixtures under Hebbian storage
@@ -180,26 +238,7 @@ def run(out_dir: Path, seed: int) -> dict:
                                  seed=rng)
         out.pop("mixture_overlaps")
         mixtures.append(out)
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
-    alphas = [m["alpha"] for m in mixtures]
-    axes[0].plot(alphas, [m["fraction_stable_mixtures"] for m in mixtures], marker="o")
-    axes[0].axvline(0.03, color="k", ls="--", lw=1, label="alpha = 0.03: limit of stability of "
-                    "3-mixtures, N -> inf (AGS 1985)")
-    axes[0].set_xlabel("load alpha")
-    axes[0].set_ylabel("fraction of 3-mixtures that are stable")
-    axes[0].set_ylim(-0.05, 1.05)
-    axes[0].legend(fontsize=8)
-    kinds = ("pattern", "reversed", "mixture3", "other")
-    bottom = np.zeros(len(mixtures))
-    for kind in kinds:
-        vals = np.array([m["random_start_attractors"][kind] for m in mixtures], dtype=float)
-        axes[1].bar([str(round(a, 3)) for a in alphas], vals, bottom=bottom, label=kind)
-        bottom += vals
-    axes[1].set_xlabel("load alpha")
-    axes[1].set_ylabel("attractors reached from random starts")
-    axes[1].legend(fontsize=8)
-    fig.suptitle(f"Spurious states under Hebbian storage, N = {cfg['mixture_n']}")
-    dyn.save_figure(fig, out_dir / "spurious_states.png")
+    _plot_mixtures(mixtures, cfg["mixture_n"], out_dir / "spurious_states.png")
 
     return {
         "alpha_c": alpha_c,
@@ -216,6 +255,7 @@ def run(out_dir: Path, seed: int) -> dict:
         },
         "basins_mean_final_overlap": {"initial_overlaps": m0.tolist(), **basins},
         "mixture_states": mixtures,
+        "mixture_criterion": MIXTURE_CRITERION,
         "sweep": {"executor": cfg["executor"], "n_workers": parallel.get("n_workers"),
                   "n_tasks": len(main) + len(clean), "failed": len(main.failed)
                   + len(clean.failed), "main_grid_seconds": round(main_seconds, 1)},

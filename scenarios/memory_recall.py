@@ -32,12 +32,20 @@ def _config() -> dict:
     return {"chars": "HOPFIELD", "size": 24, "noise": 0.2, "t_end": 20.0, "n_times": 7}
 
 
-def _img(ax, v, size, title=None):
-    ax.imshow(np.asarray(v, dtype=float).reshape(size, size), cmap="gray_r", vmin=-1, vmax=1)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    if title:
-        ax.set_title(title, fontsize=8)
+ENERGY_LABEL = r"energy $E = -\frac{1}{2}\, s^\top W s$"
+RETRIEVED, MISSED = "tab:blue", "tab:red"
+
+
+def _outcome_styles(letters: str, retrieved: np.ndarray) -> tuple[list, list]:
+    """Colours and legend labels of per-letter lines: blue retrieved, red not, one legend
+    entry per outcome naming its letters."""
+    colors = [RETRIEVED if ok else MISSED for ok in retrieved]
+    labels: list = [None] * len(letters)
+    for ok, word in ((True, "retrieved"), (False, "not retrieved")):
+        which = [k for k in range(len(letters)) if bool(retrieved[k]) == ok]
+        if which:
+            labels[which[0]] = f"{word}: {' '.join(letters[k] for k in which)}"
+    return colors, labels
 
 
 def run(out_dir: Path, seed: int) -> dict:
@@ -81,50 +89,45 @@ def run(out_dir: Path, seed: int) -> dict:
     net, res = results["pseudoinverse"]
     n_cols = min(int(res.sweeps.max()) + 1, 5)
     show = min(p, 4)
-    fig, axes = plt.subplots(show, n_cols + 1, figsize=(1.6 * (n_cols + 1), 1.6 * show),
-                             squeeze=False)
-    for r in range(show):
-        for c in range(n_cols):
-            _img(axes[r, c], res.history[r, c], size, f"sweep {c}" if r == 0 else None)
-        _img(axes[r, n_cols], xi[r], size, "stored" if r == 0 else None)
-    fig.suptitle("Asynchronous recall (pseudo-inverse rule): state after each sweep")
+    grid = np.concatenate([res.history[:show, :n_cols], xi[:show, None, :]], axis=1)
+    fig = dyn.plot.patterns(grid, (size, size),
+                      titles=[f"sweep {c}" for c in range(n_cols)] + ["stored"]
+                      + [None] * ((show - 1) * (n_cols + 1)),
+                      row_titles=list(cfg["chars"][:show]), colorbar_label="neuron state s",
+                      suptitle="Asynchronous recall (pseudo-inverse rule): state after each "
+                               "sweep")
     dyn.save_figure(fig, out_dir / "recall_snapshots.png")
 
-    # --- energy per sweep for every rule
-    fig, axes = plt.subplots(1, 3, figsize=(12, 3.4), sharey=False)
+    # --- energy per sweep for every rule: blue = retrieved, red = not
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.6), layout="constrained")
     for ax, rule in zip(axes, RULES, strict=True):
         _, r_res = results[rule]
-        for k in range(p):
-            e = r_res.energy[k, : r_res.sweeps[k] + 1]
-            ax.plot(np.arange(e.size), e, marker="o", ms=3, label=cfg["chars"][k])
-        ax.set_title(f"{rule}: retrieved "
-                     f"{summary['async'][rule]['fraction_retrieved']:.0%}")
-        ax.set_xlabel("sweep")
-    axes[0].set_ylabel("energy E = -1/2 s^T W s")
-    axes[-1].legend(fontsize=7, ncol=2)
+        ok = np.array(summary["async"][rule]["final_overlaps"]) >= 0.99
+        colors, labels = _outcome_styles(cfg["chars"], ok)
+        dyn.plot.energy(r_res, ax=ax, color=colors, labels=labels, lw=1.2, alpha=0.8,
+                        ylabel=ENERGY_LABEL if rule == RULES[0] else "",
+                        title=f"{rule}: {int(ok.sum())} of {p} letters retrieved")
+    fig.suptitle(f"Asynchronous recall of {p} letters ({100 * cfg['noise']:.0f} % of pixels "
+                 "flipped): energy after each sweep")
     dyn.save_figure(fig, out_dir / "energy_per_sweep.png")
 
     # --- final states per rule
-    fig, axes = plt.subplots(len(RULES) + 2, p, figsize=(1.3 * p, 1.4 * (len(RULES) + 2)),
-                             squeeze=False)
-    for k in range(p):
-        _img(axes[0, k], xi[k], size, "stored" if k == 0 else None)
-        _img(axes[1, k], probes[k], size, "probe" if k == 0 else None)
-        for r, rule in enumerate(RULES):
-            _img(axes[r + 2, k], results[rule][1].states[k], size, rule if k == 0 else None)
-    fig.suptitle("Correlated glyphs: Hebbian storage mixes them, the projection rule does not")
+    rows = np.stack([xi, probes] + [results[rule][1].states.astype(float) for rule in RULES])
+    fig = dyn.plot.patterns(rows, (size, size), row_titles=["stored", "probe", *RULES],
+                      colorbar_label="neuron state s",
+                      suptitle="Correlated glyphs: Hebbian storage mixes them, the projection "
+                               "rule does not")
     dyn.save_figure(fig, out_dir / "rules_comparison.png")
 
     # --- graded recall: the continuous network with the same weights, solved as an ODE
     model = net.as_continuous(gain="tanh", gain_scale=4.0, tau=1.0)
     t_eval = np.concatenate([[0.0], np.geomspace(0.25, cfg["t_end"], cfg["n_times"] - 1)])
     graded = []
-    fig, axes = plt.subplots(show, cfg["n_times"] + 1, figsize=(1.5 * (cfg["n_times"] + 1),
-                             1.6 * show), squeeze=False)
-    fig_e, ax_e = plt.subplots(figsize=(5, 3.4))
+    sols = []
     for r in range(p):
         sol = dyn.solve(model, (0.0, cfg["t_end"]), 0.1 * probes[r], rtol=1e-7, atol=1e-9,
                         dense_output=True)
+        sols.append(sol)
         v_final = model.output(sol.y[:, -1])
         m_final = float(np.sign(v_final) @ xi[r] / n)
         graded.append({
@@ -136,19 +139,32 @@ def run(out_dir: Path, seed: int) -> dict:
             "energy_increases": bool(sol.energy_increases),
             "nsteps": sol.nsteps,
         })
-        ax_e.plot(sol.t, sol.energy, label=cfg["chars"][r])
-        if r < show:
-            snaps = sol.sol(t_eval)
-            for c, t in enumerate(t_eval):
-                _img(axes[r, c], model.output(snaps[:, c]), size,
-                     f"t = {t:.2g}" if r == 0 else None)
-            _img(axes[r, -1], xi[r], size, "stored" if r == 0 else None)
-    fig.suptitle("Graded recall: V = tanh(4u), tau du/dt = -u + W V (same weights)")
+    snaps = np.stack([
+        np.concatenate([model.output(sols[r].sol(t_eval)).T, xi[r][None, :]])
+        for r in range(show)
+    ])
+    fig = dyn.plot.patterns(snaps, (size, size),
+                      titles=[f"t = {t:.2g}" for t in t_eval] + ["stored"]
+                      + [None] * ((show - 1) * (cfg["n_times"] + 1)),
+                      row_titles=list(cfg["chars"][:show]), colorbar_label="output V = g(u)",
+                      suptitle="Graded recall: V = tanh(4u), tau du/dt = -u + W V "
+                               "(same weights)")
     dyn.save_figure(fig, out_dir / "graded_snapshots.png")
-    ax_e.set_xlabel("t / tau")
-    ax_e.set_ylabel("Hopfield (1984) energy")
-    ax_e.set_title("Graded recall: energy along each trajectory")
-    ax_e.legend(fontsize=7, ncol=2)
+
+    fig_e, (ax_e, ax_m) = plt.subplots(1, 2, figsize=(10, 3.6), layout="constrained")
+    ok = np.array([g["final_overlap_sign"] >= 0.99 for g in graded])
+    colors, labels = _outcome_styles(cfg["chars"], ok)
+    for r, sol in enumerate(sols):
+        dyn.plot.energy(sol, ax=ax_e, color=colors[r], labels=[labels[r]], lw=1.2, alpha=0.7,
+                        xlabel=r"time $t / \tau$", ylabel="Hopfield (1984) energy E(V)")
+        dyn.plot.overlap(sol, xi[r], ax=ax_m, output=model.output, color=colors[r],
+                         labels=[labels[r]], lw=1.2, alpha=0.7, xlabel=r"time $t / \tau$",
+                         ylabel=r"overlap $m = \xi \cdot V / N$ with its letter")
+    n_up = sum(g["energy_increases"] for g in graded)
+    ax_e.set_title(f"Energy of each of the {p} trajectories (they coincide)\n"
+                   f"energy increases flagged: {n_up}")
+    ax_m.set_title("Overlap with the letter cued")
+    ax_m.set_ylim(-0.05, 1.05)
     dyn.save_figure(fig_e, out_dir / "graded_energy.png")
     summary["graded"] = graded
     summary["graded_fraction_retrieved"] = float(

@@ -29,18 +29,12 @@ import dynamics as dyn  # noqa: E402
 def _config() -> dict:
     if os.environ.get("DYNAMICS_QUICK") == "1":
         return {"chars": "HOPFEL", "size": 12, "n_betas": 7, "dam_n": 40,
-                "dam_loads": (0.5, 1.0, 2.0), "dam_seeds": 2, "dam_probes": 20}
+                "dam_loads": (0.1, 0.15, 0.5, 1.0, 2.0), "dam_seeds": 2, "dam_probes": 20}
     return {"chars": "ABCDEFHIKLOPRTXZ", "size": 16, "n_betas": 17, "dam_n": 100,
-            "dam_loads": (0.1, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0), "dam_seeds": 5,
+            # fine around the Hebbian drop (alpha_c = 0.138), coarse beyond
+            "dam_loads": (0.05, 0.08, 0.1, 0.12, 0.14, 0.16, 0.18, 0.2, 0.25, 0.35, 0.5, 0.75,
+                          1.0, 1.5, 2.0, 3.0), "dam_seeds": 5,
             "dam_probes": 50}
-
-
-def _img(ax, v, size, title=None):
-    ax.imshow(np.asarray(v).reshape(size, size), cmap="gray_r", vmin=-1, vmax=1)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    if title:
-        ax.set_title(title, fontsize=8)
 
 
 def run(out_dir: Path, seed: int) -> dict:
@@ -74,28 +68,29 @@ def run(out_dir: Path, seed: int) -> dict:
         if beta in shown:
             shown_states[float(beta)] = one.states
 
-    fig, axes = plt.subplots(2 + len(shown), min(p, 8), figsize=(1.4 * min(p, 8),
-                             1.5 * (2 + len(shown))), squeeze=False)
-    for k in range(min(p, 8)):
-        _img(axes[0, k], x[k], size, "stored" if k == 0 else None)
-        _img(axes[1, k], masked[k], size, "masked probe" if k == 0 else None)
-        for r, beta in enumerate(shown):
-            _img(axes[2 + r, k], shown_states[float(beta)][k], size,
-                 f"one step, beta = {beta:.2g}" if k == 0 else None)
-    fig.suptitle("Modern Hopfield: one update xi <- X softmax(beta X^T xi)")
+    cols = min(p, 8)
+    grid = np.stack([x[:cols], masked[:cols]] + [shown_states[float(b)][:cols] for b in shown])
+    fig = dyn.plot.patterns(
+        grid, (size, size), colorbar_label="component of xi",
+        row_titles=["stored", "masked probe"] + [rf"one step, $\beta$ = {b:.2g}" for b in shown],
+        suptitle=r"Modern Hopfield: one update $\xi \leftarrow X\,"
+                 r"\mathrm{softmax}(\beta X^\top \xi)$")
     dyn.save_figure(fig, out_dir / "retrieval.png")
 
-    fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), layout="constrained")
     axes[0].semilogx(betas, one_step_error, marker="o")
-    axes[0].set_xlabel("beta")
-    axes[0].set_ylabel("mean |xi_new - x| after one step")
+    axes[0].set_xlabel(r"inverse temperature $\beta$")
+    axes[0].set_ylabel(r"mean $|\xi_\mathrm{new} - x|$ after one step")
     axes[0].set_title("One-step retrieval error")
-    for key, style in (("global", "s-"), ("metastable", "^-"), ("single", "o-")):
+    for key, style in (("global", "s-"), ("metastable", "^--"), ("single", "o:")):
         axes[1].semilogx(betas, regimes[key], style, label=key)
-    axes[1].set_xlabel("beta")
+    axes[1].set_xlabel(r"inverse temperature $\beta$")
     axes[1].set_ylabel("fraction of fixed points")
+    axes[1].set_ylim(-0.03, 1.03)
     axes[1].set_title("Fixed-point regimes (participation ratio of softmax)")
-    axes[1].legend()
+    axes[1].legend(fontsize=8, loc="center left")
+    for ax in axes:
+        ax.grid(alpha=0.3)
     dyn.save_figure(fig, out_dir / "regimes.png")
 
     # --- dense associative memories: capacity beyond N
@@ -103,6 +98,7 @@ def run(out_dir: Path, seed: int) -> dict:
     models = {"hebbian (pairwise)": None, "poly n=3": ("poly", 3), "poly n=4": ("poly", 4),
               "exp": ("exp", 2)}
     capacity = {name: [] for name in models}
+    capacity_sem = {name: [] for name in models}
     for load in cfg["dam_loads"]:
         n_pat = max(1, int(round(load * n)))
         fr = {name: [] for name in models}
@@ -120,14 +116,31 @@ def run(out_dir: Path, seed: int) -> dict:
                 fr[name].append(float(np.mean(m >= 0.99)))
         for name in models:
             capacity[name].append(float(np.mean(fr[name])))
-    fig, ax = plt.subplots(figsize=(5.5, 3.6))
-    for name in models:
-        ax.plot(cfg["dam_loads"], capacity[name], marker="o", label=name)
-    ax.axvline(dyn.AGS_ALPHA_C, color="k", ls="--", lw=1, label="Hebbian alpha_c = 0.138")
-    ax.set_xlabel("load P / N")
-    ax.set_ylabel("fraction retrieved (10% flipped)")
-    ax.set_title(f"Dense associative memory, N = {n}")
-    ax.legend(fontsize=8)
+            capacity_sem[name].append(float(np.std(fr[name], ddof=1) / np.sqrt(len(fr[name]))))
+    fig, ax = plt.subplots(figsize=(6.4, 4.0), layout="constrained")
+    # distinct colour, marker and line style per model; exp is drawn first and thickest so
+    # that a curve lying on it (poly n = 4 retrieves as well up to P = 3N) stays visible
+    styles = {"exp": ("tab:red", "s", "-", 4.0, 9), "hebbian (pairwise)": ("tab:blue", "o", "-",
+              1.5, 5), "poly n=3": ("tab:green", "^", "--", 1.5, 6),
+              "poly n=4": ("black", "D", ":", 1.8, 4)}
+    for name in ("exp", "hebbian (pairwise)", "poly n=3", "poly n=4"):
+        color, marker, ls, lw, ms = styles[name]
+        mean = np.array(capacity[name])
+        err = np.array(capacity_sem[name])
+        ax.errorbar(cfg["dam_loads"], mean,
+                    yerr=np.vstack([np.minimum(err, mean), np.minimum(err, 1 - mean)]),
+                    color=color, marker=marker, ls=ls, lw=lw, ms=ms, capsize=2,
+                    alpha=0.55 if name == "exp" else 1.0, label=name)
+    ax.axvline(dyn.AGS_ALPHA_C, color="0.3", ls="--", lw=1,
+               label=r"Hebbian $\alpha_c$ = 0.138 (AGS 1985)")
+    ax.set_xscale("log")
+    ax.set_xlabel(r"load $P / N$ (log scale)")
+    ax.set_ylabel("fraction retrieved\n(m ≥ 0.99 from 10 % flipped bits)")
+    ax.set_ylim(-0.03, 1.03)
+    ax.set_title(f"Dense associative memory, N = {n}; error bars: s.e. over "
+                 f"{cfg['dam_seeds']} seeds")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower left")
     dyn.save_figure(fig, out_dir / "dense_capacity.png")
 
     return {
@@ -139,4 +152,5 @@ def run(out_dir: Path, seed: int) -> dict:
         "mean_participation_ratio": mean_n_eff,
         "energy_non_increasing": energy_ok,
         "dense_capacity": {"n_neurons": n, "loads": list(cfg["dam_loads"]), **capacity},
+        "dense_capacity_sem": capacity_sem,
     }

@@ -324,7 +324,14 @@ def basin_curve(
     return m0, final
 
 
-def classify_attractors(states, patterns, retrieval: float = 0.9, mixture_tol: float = 0.2):
+def classify_attractors(
+    states,
+    patterns,
+    retrieval: float = 0.9,
+    mixture_tol: float = 0.2,
+    *,
+    symmetric: float | None = None,
+):
     """Label final states as ``"pattern"``, ``"reversed"``, ``"mixture3"`` or ``"other"``.
 
     * pattern / reversed: overlap >= ``retrieval`` with some xi^mu (or -xi^mu);
@@ -332,6 +339,11 @@ def classify_attractors(states, patterns, retrieval: float = 0.9, mixture_tol: f
       below 1/4 in magnitude (the symmetric 3-mixture of Amit et al. 1985 has m = 1/2 with
       each of its three patterns);
     * other: spin-glass-like states with no macroscopic overlap pattern.
+
+    With ``symmetric`` (e.g. 0.99) a mixture3 must moreover have overlap >= ``symmetric``
+    with the symmetric mixture sgn(s_1 xi^1 + s_2 xi^2 + s_3 xi^3) of its three patterns
+    (s_k the signs of its overlaps); a state that passes only the overlap test above is then
+    labelled ``"mixture_like"`` (a distorted mixture: overlaps such as 0.43, 0.33, 0.32).
     """
     s = as_float_array(states, "states")
     x = as_float_array(patterns, "patterns")
@@ -352,9 +364,11 @@ def classify_attractors(states, patterns, retrieval: float = 0.9, mixture_tol: f
         raise ValueError("patterns: expected at least one pattern")
     retrieval = check_real(retrieval, "retrieval")
     mixture_tol = check_real(mixture_tol, "mixture_tol", minimum=0.0)
+    if symmetric is not None:
+        symmetric = check_real(symmetric, "symmetric")
     m = s @ x.T / s.shape[1]
     labels = []
-    for row in m:
+    for state, row in zip(s, m, strict=True):
         a = np.abs(row)
         if row.max() >= retrieval:
             labels.append("pattern")
@@ -363,7 +377,12 @@ def classify_attractors(states, patterns, retrieval: float = 0.9, mixture_tol: f
         else:
             near_half = np.abs(a - 0.5) <= mixture_tol
             if near_half.sum() == 3 and np.all(a[~near_half] < 0.25):
-                labels.append("mixture3")
+                if symmetric is None:
+                    labels.append("mixture3")
+                else:
+                    mix = np.sign(np.sign(row[near_half]) @ x[near_half])
+                    close = float(state @ mix) / s.shape[1] >= symmetric
+                    labels.append("mixture3" if close else "mixture_like")
             else:
                 labels.append("other")
     return np.array(labels)
@@ -384,10 +403,15 @@ def mixture_states(
        mixture if it stays within ``0.99`` overlap of where it started and keeps overlaps near
        1/2 with its three patterns.
     2. ``n_random_starts`` random states are relaxed and their attractors classified with
-       :func:`classify_attractors`.
+       :func:`classify_attractors` with the same criterion (``symmetric=0.99``): a random
+       start reaches a "mixture3" only when it ends within 0.99 overlap of a symmetric
+       3-mixture. Attractors with three overlaps near 1/2 that are not that close (distorted
+       mixtures, which appear above the load where the symmetric ones lose stability) are
+       counted apart as "mixture_like".
 
-    Returns a dict with the stable-mixture fraction, the mean overlap of the relaxed mixtures
-    with their three patterns (theory: 1/2), and the counts per attractor class.
+    Returns a dict with the stable-mixture fraction, the fraction of relaxed mixtures that
+    end mixture-like instead, the mean overlap of the stable mixtures with their three
+    patterns (theory: 1/2), and the counts per attractor class.
     """
     n_neurons = check_positive_int(n_neurons, "n_neurons")
     n_patterns = check_positive_int(n_patterns, "n_patterns", minimum=3)
@@ -403,17 +427,19 @@ def mixture_states(
     final = res.states.astype(float)
     stay = np.einsum("ij,ij->i", final, mixtures) / n_neurons
     m3 = np.abs(np.einsum("kn,ktn->kt", final, xi[triples]) / n_neurons)
-    labels_mix = classify_attractors(final, xi)
+    labels_mix = classify_attractors(final, xi, symmetric=0.99)
     stable = (stay >= 0.99) & (labels_mix == "mixture3")
     starts = rng.integers(0, 2, size=(n_random_starts, n_neurons)) * 2.0 - 1.0
     res2 = net.recall(starts, mode="async", max_sweeps=max_sweeps, seed=rng)
-    labels = classify_attractors(res2.states, xi)
-    counts = {k: int(np.sum(labels == k)) for k in ("pattern", "reversed", "mixture3", "other")}
+    labels = classify_attractors(res2.states, xi, symmetric=0.99)
+    kinds = ("pattern", "reversed", "mixture3", "mixture_like", "other")
+    counts = {k: int(np.sum(labels == k)) for k in kinds}
     return {
         "n_neurons": n_neurons,
         "n_patterns": n_patterns,
         "alpha": n_patterns / n_neurons,
         "fraction_stable_mixtures": float(stable.mean()),
+        "fraction_mixtures_ending_mixture_like": float(np.mean(labels_mix == "mixture_like")),
         "mean_mixture_overlap": float(m3[stable].mean()) if stable.any() else float("nan"),
         "mixture_overlaps": m3,
         "random_start_attractors": counts,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
@@ -24,19 +25,37 @@ def get_ax(ax: Axes | None, figsize: tuple[float, float] = (5.0, 3.4)) -> Axes:
 
 
 def colors(n: int, cmap: str = "viridis") -> list:
-    """``n`` distinct colours: the 10 of tab10 when they suffice, else samples of ``cmap``."""
+    """``n`` distinct colours: tab10 up to 10, tab20 (dark shades first) up to 20, else
+    samples of ``cmap``."""
     if n <= 10:
         return list(plt.cm.tab10(np.arange(n)))
+    if n <= 20:
+        order = np.concatenate([np.arange(0, 20, 2), np.arange(1, 20, 2)])
+        return list(plt.cm.tab20(order[:n]))
     return list(plt.get_cmap(cmap)(np.linspace(0.0, 0.92, n)))
 
 
+def line_colors(color: Any, n: int, argument: str = "color") -> list:
+    """One colour per line: ``colors(n)`` for None, ``color`` repeated for one colour (a name
+    or an RGB(A) tuple), else a sequence of ``n`` colours."""
+    if color is None:
+        return colors(n)
+    if matplotlib.colors.is_color_like(color):
+        return [color] * n
+    out = list(color)
+    if len(out) != n or not all(matplotlib.colors.is_color_like(c) for c in out):
+        raise ValueError(f"{argument}: expected one colour or a sequence of {n} colours")
+    return out
+
+
 def labels_for(labels: Any, n: int, argument: str = "labels") -> list[str | None]:
-    """``labels`` as a list of ``n`` strings (or ``n`` Nones when ``labels`` is None)."""
+    """``labels`` as a list of ``n`` strings or Nones (``n`` Nones when ``labels`` is None);
+    a None entry draws a line without a legend entry."""
     if labels is None:
         return [None] * n
     if isinstance(labels, str):
         raise TypeError(f"{argument}: expected a sequence of {n} strings, got one string")
-    out = [str(s) for s in labels]
+    out = [None if s is None else str(s) for s in labels]
     if len(out) != n:
         raise ValueError(f"{argument}: expected {n} labels, got {len(out)}")
     return out

@@ -11,7 +11,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from dynamics.plot._common import SMALL
+from dynamics.plot._common import SMALL, labels_for
 
 __all__ = ["patterns"]
 
@@ -28,17 +28,6 @@ def _shape(shape: Any, n: int) -> tuple[int, int]:
             f"{shape[0]} x {shape[1]} = {shape[0] * shape[1]}"
         )
     return int(shape[0]), int(shape[1])
-
-
-def _titles(titles: Any, n: int, argument: str) -> list[str | None]:
-    if titles is None:
-        return [None] * n
-    if isinstance(titles, str):
-        raise TypeError(f"{argument}: expected a sequence of {n} strings, got one string")
-    out = [None if s is None else str(s) for s in titles]
-    if len(out) != n:
-        raise ValueError(f"{argument}: expected {n} entries, got {len(out)}")
-    return out
 
 
 def patterns(
@@ -108,8 +97,8 @@ def patterns(
     h, w = _shape(shape, n)
     present = ~np.all(np.isnan(arr), axis=-1)  # padding panels of a (k, N) list are empty
     n_panels = int(np.sum(present))
-    panel_titles = _titles(titles, n_panels, "titles")
-    names = _titles(row_titles, rows, "row_titles")
+    panel_titles = labels_for(titles, n_panels, "titles")
+    names = labels_for(row_titles, rows, "row_titles")
     finite = arr[np.isfinite(arr)]
     if finite.size == 0:
         raise ValueError("states: expected finite values")

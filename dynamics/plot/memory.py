@@ -148,12 +148,17 @@ def basins(
                 label="no change, m = $m_0$")
         ax._dynamics_basin_diagonal = True
     lo, hi = np.quantile(final, q, axis=1)
+    median = np.median(final, axis=1)
     color = color if color is not None else colors(len(ax.collections) + 1)[-1]
     ax.fill_between(m0, lo, hi, color=color, alpha=0.22, lw=0)
-    ax.plot(m0, np.median(final, axis=1), color=color, marker="o", ms=3.5, lw=1.4, label=label)
+    ax.plot(m0, median, color=color, marker="o", ms=3.5, lw=1.4, label=label)
     lo_x = min(0.0, float(m0.min()))
+    # the lowest value drawn so far on these axes, over every call
+    low = min(getattr(ax, "_dynamics_basin_low", lo_x), float(np.nanmin(lo)),
+              float(np.nanmin(median)))
+    ax._dynamics_basin_low = low
     ax.set_xlim(lo_x - 0.03, 1.03)
-    ax.set_ylim(min(lo_x, float(np.nanmin(lo))) - 0.05, 1.05)
+    ax.set_ylim(max(low - 0.05, -1.05), 1.05)
     finish(ax, xlabel, ylabel, title)
     legend(ax)
     return ax

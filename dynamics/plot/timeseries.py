@@ -18,12 +18,22 @@ import numpy as np
 from matplotlib.axes import Axes
 
 from dynamics.integrate.solution import EnsembleSolution, Solution
-from dynamics.plot._common import colors, finish, get_ax, integer_ticks, labels_for, legend
+from dynamics.plot._common import (
+    colors,
+    finish,
+    get_ax,
+    integer_ticks,
+    labels_for,
+    legend,
+    line_colors,
+)
 
 __all__ = ["energy", "trajectories", "overlap"]
 
 #: The solver's default ``energy_tol`` (``dynamics.solve``).
 DEFAULT_ENERGY_TOL = 1e-9
+#: Above this many flagged rises only the first of each line is marked.
+MAX_MARKS = 40
 
 # Discrete-time results (binary Hopfield, dense memories, BAM, modern Hopfield) carry an
 # energy per sweep / pass / step: (class name, x-axis label).
@@ -87,10 +97,12 @@ def energy(
     labels:
         One legend label per line (no legend when None).
     color:
-        One colour for every line (default: distinct colours per line).
+        One colour for every line, or a sequence of one colour per line (default: distinct
+        colours).
     tol:
         A rise ``E[k+1] - E[k] > tol * (1 + |E[k]|)`` is marked with a red triangle at k + 1
-        (the solver's ``energy_tol`` test, default 1e-9).
+        (the solver's ``energy_tol`` test, default 1e-9). When more than 40 points rise, only
+        the first rise of each line is marked.
     mark_increases:
         Whether to mark the rises.
     xlabel, ylabel, title:
@@ -108,7 +120,7 @@ def energy(
     times, values, discrete = _energy_series(sol_or_ensemble)
     names = labels_for(labels, len(values))
     ax = get_ax(ax)
-    palette = colors(len(values)) if color is None else [color] * len(values)
+    palette = line_colors(color, len(values))
     style = {"lw": 1.4, **({"marker": "o", "ms": 3} if discrete else {}), **line_kw}
     rise_t, rise_e = [], []
     for t, e, name, c in zip(times, values, names, palette, strict=True):
@@ -119,10 +131,15 @@ def energy(
             rise_t.append(t[1:][up])
             rise_e.append(e[1:][up])
     n_rises = int(sum(r.size for r in rise_t))
+    if n_rises > MAX_MARKS:  # too many to read: the first rise of each line only
+        n_lines = sum(r.size > 0 for r in rise_t)
+        rise_t, rise_e = [r[:1] for r in rise_t], [r[:1] for r in rise_e]
+        text = f"first energy rise > {tol:g}(1 + |E|) ({n_lines} of {len(values)} lines)"
+    else:
+        text = f"energy rise > {tol:g}(1 + |E|) ({n_rises} points)"
     if n_rises:
         ax.plot(np.concatenate(rise_t), np.concatenate(rise_e), "^", color="red", ms=6,
-                mec="darkred", ls="none", zorder=5,
-                label=f"energy rise > {tol:g}(1 + |E|) ({n_rises} points)")
+                mec="darkred", ls="none", zorder=5, label=text)
     if discrete:
         integer_ticks(ax.xaxis)
     finish(ax, xlabel or (discrete or "time t"), ylabel, title)
@@ -229,6 +246,8 @@ def overlap(
     sign: bool = False,
     neurons: Any = None,
     labels: Sequence[str] | None = None,
+    color: Any = None,
+    color_by: str = "pattern",
     xlabel: str = "time t",
     ylabel: str | None = None,
     title: str | None = None,
@@ -254,10 +273,18 @@ def overlap(
         layer of a BAM); default all.
     labels:
         Legend labels of the patterns (default ``xi^1 ... xi^P``).
+    color:
+        One colour, or one colour per pattern (per trajectory with ``color_by="trajectory"``);
+        default distinct colours.
+    color_by:
+        For an ensemble: ``"pattern"`` colours each line by the pattern reached (one legend
+        entry per pattern), ``"trajectory"`` gives each trajectory its own colour and
+        ``labels`` then names the trajectories.
 
     Returns
     -------
     The Axes; its first lines are the overlaps (pattern order, or trajectory order).
+    ``ax.reached`` holds, for an ensemble, the index of the pattern each trajectory reached.
     """
     xi = np.asarray(patterns, dtype=float)
     if xi.ndim == 1:
@@ -281,14 +308,22 @@ def overlap(
             f"got {xi.shape[1]}"
         )
     m = overlap_values(y, xi, sign)
-    names = labels_for(labels, xi.shape[0]) if labels is not None else [
-        rf"$\xi^{{{k + 1}}}$" for k in range(xi.shape[0])]
-    palette = colors(xi.shape[0])
+    if color_by not in ("pattern", "trajectory"):
+        raise ValueError(f"color_by: expected 'pattern' or 'trajectory', got {color_by!r}")
+    per_run = m.ndim == 3 and color_by == "trajectory"
+    n_lines = m.shape[0] if per_run else xi.shape[0]
+    names = labels_for(labels, n_lines) if labels is not None or per_run else [
+        rf"$\xi^{{{k + 1}}}$" for k in range(n_lines)]
+    palette = line_colors(color, n_lines)
     ax = get_ax(ax)
     style = {"lw": 1.4, **line_kw}
     if m.ndim == 2:
         for k in range(xi.shape[0]):
             ax.plot(sol.t, m[k], color=palette[k], label=names[k], **style)
+    elif per_run:
+        reached = np.argmax(np.abs(m[:, :, -1]), axis=1)
+        for j, mu in enumerate(reached):
+            ax.plot(sol.t, m[j, mu], color=palette[j], label=names[j], **style)
     else:
         reached = np.argmax(np.abs(m[:, :, -1]), axis=1)
         shown: set[int] = set()
@@ -297,9 +332,11 @@ def overlap(
             shown.add(int(mu))
             ax.plot(sol.t, m[j, mu], color=palette[mu],
                     label=f"ends at {names[mu]}" if first else None, **style)
+    ax.reached = reached if m.ndim == 3 else None
     ax.set_ylim(-1.05, 1.05)
     if ylabel is None:
-        h = "sign(h)" if sign else "h"
+        h = "x" if output is None else "h(x)"
+        h = rf"\mathrm{{sign}}({h})" if sign else h
         ylabel = rf"overlap $m_\mu = \xi^\mu \cdot {h} / N$"
     finish(ax, xlabel, ylabel, title)
     legend(ax)

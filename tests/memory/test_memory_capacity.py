@@ -65,3 +65,21 @@ def test_symmetric_three_mixtures_are_stable_at_low_load():
     labels = dyn.classify_attractors(np.sign(np.ones(3) @ dyn.random_patterns(3, 1000, seed=2)),
                                      dyn.random_patterns(3, 1000, seed=2))
     assert labels[0] == "mixture3"
+
+
+def test_symmetric_criterion_separates_distorted_mixtures():
+    xi = dyn.random_patterns(3, 1000, seed=2)
+    mix = np.sign(np.array([1.0, -1.0, 1.0]) @ xi)
+    # a distorted mixture: a fifth of the bits where the three patterns disagree is flipped to
+    # the first pattern -- overlaps stay near 1/2 but it is no longer the symmetric mixture
+    disagree = np.flatnonzero(np.abs(xi.sum(axis=0)) < 3)[:150]
+    distorted = mix.copy()
+    distorted[disagree] = xi[0, disagree]
+    loose = dyn.classify_attractors(np.vstack([mix, distorted]), xi)
+    strict = dyn.classify_attractors(np.vstack([mix, distorted]), xi, symmetric=0.99)
+    assert loose.tolist() == ["mixture3", "mixture3"]
+    assert strict.tolist() == ["mixture3", "mixture_like"]
+    out = dyn.mixture_states(400, 24, n_mixtures=10, n_random_starts=20, seed=3)
+    assert sum(out["random_start_attractors"].values()) == 20
+    assert set(out["random_start_attractors"]) == {"pattern", "reversed", "mixture3",
+                                                   "mixture_like", "other"}

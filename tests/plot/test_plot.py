@@ -231,3 +231,15 @@ def test_phase_plane_slice_of_a_larger_model_and_bad_input():
         dyn.plot.phase_plane(model, (-1, 1), (-1, 1), base=np.zeros(3), indices=(0, 0))
     with pytest.raises(TypeError, match="model"):
         dyn.plot.phase_plane("model", (-1, 1), (-1, 1))
+
+
+def test_energy_marks_only_the_first_rise_per_line_when_there_are_many():
+    t = np.arange(100.0)
+    e = np.vstack([np.sin(t), 10.0 - 0.1 * t])  # line 0 rises often, line 1 never
+    ens = dyn.EnsembleSolution(t=t, y=np.zeros((2, 1, 100)), energy=e, status=np.zeros(2),
+                               t_final=np.full(2, 99.0), nfev=np.zeros(2), nsteps=np.zeros(2),
+                               naccepted=np.zeros(2), nrejected=np.zeros(2), method="rk4")
+    marks = dyn.plot.energy(ens).lines[2]
+    first = np.flatnonzero(np.diff(e[0]) > 1e-9 * (1 + np.abs(e[0, :-1])))[0] + 1
+    np.testing.assert_array_equal(marks.get_xdata(), [t[first]])
+    assert "1 of 2 lines" in marks.get_label()
