@@ -128,7 +128,9 @@ def _rng_seed(seed: Any) -> int:
     if isinstance(seed, np.random.Generator):
         return int(seed.integers(0, 2**31 - 1))
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
-        raise TypeError(f"seed: expected an int, a numpy Generator or None, got {type(seed).__name__}")
+        raise TypeError(
+            f"seed: expected an int, a numpy Generator or None, got {type(seed).__name__}"
+        )
     return int(np.random.default_rng(seed).integers(0, 2**31 - 1))
 
 
@@ -206,7 +208,8 @@ def _run_mean_field(inst: TSPInstance, restarts: int, seed: Any, o: dict):
     traces = [energies[r, : sweeps[r]] for r in range(restarts)]
     info = {"critical_temperature": t_c, "sweeps": [int(s) for s in sweeps],
             "distance_normalisation": "mean off-diagonal distance"}
-    return list(states), [decode_tour(v) for v in states], traces, np.arange(1, max_sweeps + 1), info
+    sweep_numbers = np.arange(1, max_sweeps + 1)
+    return list(states), [decode_tour(v) for v in states], traces, sweep_numbers, info
 
 
 def _run_elastic_net(inst: TSPInstance, restarts: int, seed: Any, o: dict):

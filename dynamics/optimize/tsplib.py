@@ -114,7 +114,8 @@ class TSPInstance:
         return cls(str(name), d, None, "EXPLICIT")
 
     def __repr__(self) -> str:
-        return f"TSPInstance(name={self.name!r}, n={self.n}, edge_weight_type={self.edge_weight_type!r})"
+        return (f"TSPInstance(name={self.name!r}, n={self.n}, "
+                f"edge_weight_type={self.edge_weight_type!r})")
 
 
 def _coordinates(coordinates: Any) -> np.ndarray:
@@ -311,7 +312,9 @@ def _node_coords(lines: _Lines, rows: list, n: int, section_line: int | None) ->
     seen = np.zeros(n, dtype=bool)
     for lineno, toks in rows[:n]:
         if len(toks) < 3:
-            raise lines.error(lineno, f"NODE_COORD_SECTION: expected 'id x y', got {' '.join(toks)!r}")
+            raise lines.error(
+                lineno, f"NODE_COORD_SECTION: expected 'id x y', got {' '.join(toks)!r}"
+            )
         node = _number(lines, lineno, toks[0], "node id")
         if node != int(node) or not 1 <= node <= n:
             raise lines.error(lineno, f"node id: expected an integer in 1..{n}, got {toks[0]!r}")
@@ -467,7 +470,9 @@ def load_tour(path: str | Path) -> np.ndarray:
             try:
                 v = int(tok)
             except ValueError:
-                raise lines.error(lineno, f"tour: expected an integer city id, got {tok!r}") from None
+                raise lines.error(
+                    lineno, f"tour: expected an integer city id, got {tok!r}"
+                ) from None
             if v == -1:
                 done = True
                 break
