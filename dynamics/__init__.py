@@ -21,7 +21,7 @@ from dynamics.scenarios import list_scenarios, run_scenario
 
 __version__ = "0.1.0"
 
-_LAZY_SUBPACKAGES = ("cells", "memory", "sweeps")
+_LAZY_SUBPACKAGES = ("cells", "memory", "sweeps", "optimize")
 
 
 def _declared_names(subpackage: str) -> list[str]:
