@@ -56,4 +56,60 @@ __all__ = [
     "KNOWN_OPTIMA",
     "known_optimum",
     "draw_tour",
+"""Optimisation by network dynamics: QUBO / Ising / max-cut and quadratic programs.
+
+* :class:`QUBO`, :class:`Ising` -- problems, their exact conversion and network energies.
+* Solvers: :func:`hopfield_descent`, :func:`glauber_annealing`, :func:`graded_network`,
+  :func:`simulated_bifurcation` (bSB / dSB, Goto et al. 2019, 2021); front ends
+  :func:`solve_ising`, :func:`solve_qubo`, :func:`solve_maxcut`.
+* Max-cut graphs: :func:`load_maxcut` (G-set / rudy format), :func:`load_gset`,
+  :func:`cut_value`, :func:`random_maxcut`; :func:`number_partitioning`.
+* Quadratic programs: :class:`ProjectionNetwork` (box constraints, Xia & Wang),
+  :class:`PrimalDualNetwork` (linear constraints), :func:`solve_qp`.
+"""
+
+from dynamics.optimize._ising_common import IsingResult
+from dynamics.optimize.bifurcation import SB_VARIANTS, simulated_bifurcation, stable_dt
+from dynamics.optimize.ising_networks import glauber_annealing, graded_network, hopfield_descent
+from dynamics.optimize.ising_solve import (
+    ISING_METHODS,
+    MaxCutResult,
+    QUBOResult,
+    solve_ising,
+    solve_maxcut,
+    solve_qubo,
+)
+from dynamics.optimize.maxcut import (
+    GSET_BEST_KNOWN,
+    MaxCutGraph,
+    cut_value,
+    load_gset,
+    load_maxcut,
+    random_maxcut,
+)
+from dynamics.optimize.qubo import QUBO, Ising, number_partitioning
+
+__all__ = [
+    "QUBO",
+    "Ising",
+    "number_partitioning",
+    "IsingResult",
+    "QUBOResult",
+    "MaxCutResult",
+    "ISING_METHODS",
+    "SB_VARIANTS",
+    "hopfield_descent",
+    "glauber_annealing",
+    "graded_network",
+    "simulated_bifurcation",
+    "stable_dt",
+    "solve_ising",
+    "solve_qubo",
+    "solve_maxcut",
+    "MaxCutGraph",
+    "load_maxcut",
+    "load_gset",
+    "cut_value",
+    "random_maxcut",
+    "GSET_BEST_KNOWN",
 ]
