@@ -21,10 +21,9 @@ from dynamics.scenarios import list_scenarios, run_scenario
 
 __version__ = "0.1.0"
 
-_LAZY_SUBPACKAGES = ("cells", "memory", "sweeps", "analysis")
+_LAZY_SUBPACKAGES = ("cells", "memory", "sweeps", "analysis", "optimize")
 # Imported on first use but not flattened into this namespace: ``dyn.plot.energy(sol)``.
 _NAMESPACE_SUBPACKAGES = ("plot",)
-_LAZY_SUBPACKAGES = ("cells", "memory", "sweeps", "optimize")
 
 
 def _declared_names(subpackage: str) -> list[str]:

@@ -66,12 +66,12 @@ from dynamics.integrate.engine import (
 from dynamics.integrate.solution import DenseOutput, Solution, energy_increase
 from dynamics.integrate.solve import (
     _atol,
-    _failure_message,
     _positive,
     _positive_int,
     _t_eval,
     _t_span,
 )
+from dynamics.integrate.status import status_message
 from dynamics.integrate.tableaus import DOPRI5
 from dynamics.models.base import ENERGY_SIGNATURE, kernel_handle
 from dynamics.models.delay import (
@@ -703,7 +703,8 @@ def solve_dde(
         if int(reason) == REASON_NEGATIVE_DELAY:
             message = f"a delay became negative (or non-finite) near t={t_stop:.6g}"
         else:
-            message = _failure_message(int(reason), float(t_stop), max_steps)
+            message = status_message(STATUS_FAILED, int(reason), float(t_stop),
+                                     max_steps=max_steps)
     else:
         message = "the solver reached the end of the interval"
     increases, worst = energy_increase(es, energy_tol) if has_energy else (False, 0.0)

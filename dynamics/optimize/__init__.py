@@ -1,13 +1,36 @@
-"""Optimization by network dynamics: TSPLIB I/O, TSP networks, local search, solve_tsp.
+"""Optimization by network dynamics: TSP, QUBO / Ising / max-cut, and quadratic programs.
 
-Modules: ``tsplib`` (instances, tours, TSPLIB distance rules), ``hopfield_tank`` (the
+TSP: ``tsplib`` (instances, tours, TSPLIB distance rules), ``hopfield_tank`` (the
 Hopfield-Tank network as a model of the kernel protocol), ``mean_field`` (Potts mean-field
 annealing), ``elastic_net`` (the elastic net), ``local_search`` (nearest neighbour, 2-opt,
 Or-opt, repair), ``tsp`` (``solve_tsp`` and decoding), ``figures`` (``draw_tour``).
+
+QUBO / Ising / max-cut and quadratic programs:
+
+* :class:`QUBO`, :class:`Ising` -- problems, their exact conversion and network energies.
+* Solvers: :func:`hopfield_descent`, :func:`glauber_annealing`, :func:`graded_network`,
+  :func:`simulated_bifurcation` (bSB / dSB, Goto et al. 2019, 2021); front ends
+  :func:`solve_ising`, :func:`solve_qubo`, :func:`solve_maxcut`.
+* Max-cut graphs: :func:`load_maxcut` (G-set / rudy format), :func:`load_gset`,
+  :func:`cut_value`, :func:`random_maxcut`; :func:`number_partitioning`.
+* Quadratic programs: :class:`ProjectionNetwork` (box constraints, Xia & Wang),
+  :class:`PrimalDualNetwork` (linear constraints), :func:`solve_qp`.
 """
 
+
+from dynamics.optimize._ising_common import IsingResult
+from dynamics.optimize.bifurcation import SB_VARIANTS, simulated_bifurcation, stable_dt
 from dynamics.optimize.figures import draw_tour
 from dynamics.optimize.hopfield_tank import HopfieldTank
+from dynamics.optimize.ising_networks import glauber_annealing, graded_network, hopfield_descent
+from dynamics.optimize.ising_solve import (
+    ISING_METHODS,
+    MaxCutResult,
+    QUBOResult,
+    solve_ising,
+    solve_maxcut,
+    solve_qubo,
+)
 from dynamics.optimize.local_search import (
     nearest_neighbor_tour,
     or_opt,
@@ -15,7 +38,16 @@ from dynamics.optimize.local_search import (
     repair_tour,
     two_opt,
 )
+from dynamics.optimize.maxcut import (
+    GSET_BEST_KNOWN,
+    MaxCutGraph,
+    cut_value,
+    load_gset,
+    load_maxcut,
+    random_maxcut,
+)
 from dynamics.optimize.mean_field import potts_critical_temperature
+from dynamics.optimize.qubo import QUBO, Ising, number_partitioning
 from dynamics.optimize.tsp import (
     KNOWN_OPTIMA,
     TSP_METHODS,
@@ -56,40 +88,6 @@ __all__ = [
     "KNOWN_OPTIMA",
     "known_optimum",
     "draw_tour",
-"""Optimisation by network dynamics: QUBO / Ising / max-cut and quadratic programs.
-
-* :class:`QUBO`, :class:`Ising` -- problems, their exact conversion and network energies.
-* Solvers: :func:`hopfield_descent`, :func:`glauber_annealing`, :func:`graded_network`,
-  :func:`simulated_bifurcation` (bSB / dSB, Goto et al. 2019, 2021); front ends
-  :func:`solve_ising`, :func:`solve_qubo`, :func:`solve_maxcut`.
-* Max-cut graphs: :func:`load_maxcut` (G-set / rudy format), :func:`load_gset`,
-  :func:`cut_value`, :func:`random_maxcut`; :func:`number_partitioning`.
-* Quadratic programs: :class:`ProjectionNetwork` (box constraints, Xia & Wang),
-  :class:`PrimalDualNetwork` (linear constraints), :func:`solve_qp`.
-"""
-
-from dynamics.optimize._ising_common import IsingResult
-from dynamics.optimize.bifurcation import SB_VARIANTS, simulated_bifurcation, stable_dt
-from dynamics.optimize.ising_networks import glauber_annealing, graded_network, hopfield_descent
-from dynamics.optimize.ising_solve import (
-    ISING_METHODS,
-    MaxCutResult,
-    QUBOResult,
-    solve_ising,
-    solve_maxcut,
-    solve_qubo,
-)
-from dynamics.optimize.maxcut import (
-    GSET_BEST_KNOWN,
-    MaxCutGraph,
-    cut_value,
-    load_gset,
-    load_maxcut,
-    random_maxcut,
-)
-from dynamics.optimize.qubo import QUBO, Ising, number_partitioning
-
-__all__ = [
     "QUBO",
     "Ising",
     "number_partitioning",
