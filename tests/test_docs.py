@@ -1,7 +1,7 @@
 """The README and the pages in docs/: code that runs, links that resolve, numbers that hold.
 
-* Every fenced ``python`` block runs as written (all blocks of one page in order, in one
-  fresh interpreter, in a folder laid out like the repository root: ``docs/``,
+* Every fenced ``python`` block runs as written (all blocks of one page in order, as one
+  script run by a fresh interpreter, in a folder laid out like the repository root: ``docs/``,
   ``scenarios/``, ... are there, and what the examples write stays out of the repository);
   a block fenced ``python no-run`` is shown only.
 * Every link is relative and resolves: a file of the repository, and a heading of the target
@@ -100,8 +100,11 @@ def _workdir(tmp_path: Path) -> Path:
 @pytest.mark.parametrize("page", RUNNABLE, ids=_rel)
 def test_python_blocks_run(page, tmp_path):
     code = "\n\n".join(python_blocks(page.read_text()))
+    workdir = _workdir(tmp_path)
+    script = workdir / f"example_{page.stem}.py"  # a script file, as a user would run it
+    script.write_text(code)
     env = dict(os.environ, MPLBACKEND="Agg")
-    done = subprocess.run([sys.executable, "-c", code], cwd=_workdir(tmp_path), env=env,
+    done = subprocess.run([sys.executable, script.name], cwd=workdir, env=env,
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, f"{_rel(page)}:\n{done.stderr[-3000:]}"
 
