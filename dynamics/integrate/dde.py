@@ -122,11 +122,14 @@ def history_value(edges, coef, s, out, row):
 
 
 @nb.njit(cache=True, inline="always")
-def past_value(s, left, t0, T, R, n_stored, k, y_cur, f_cur, t_cur, edges, coef, out, row):
+def past_value(s, left, t0, T, R, n_stored, k, y_cur, f_cur, t_cur, edges, coef, out, row,
+               linear):
     """x(s) into ``out[row]`` from the history (s < t0), the stored steps, or an
     extrapolation beyond the computed past; ``left`` picks the history's value at s = t0 (the
     left limit). ``k`` is the step where the previous search for this delay ended; the new
-    one is returned. Indexes instead of slicing: no array views in the inner loop."""
+    one is returned. Indexes instead of slicing: no array views in the inner loop. ``linear``
+    replaces the continuous extension by the chord between the step's end points (only to
+    show what a low-order past costs in accuracy)."""
     n = out.shape[1]
     tol = 64.0 * _EPS * max(1.0, abs(t0), abs(s))
     if s < t0 - tol or (left and s <= t0 + tol):
@@ -145,6 +148,10 @@ def past_value(s, left, t0, T, R, n_stored, k, y_cur, f_cur, t_cur, edges, coef,
         while k > 0 and s < T[k]:
             k -= 1
     theta = max((s - T[k]) / (T[k + 1] - T[k]), 0.0)
+    if linear:
+        for i in range(n):
+            out[row, i] = R[k, 0, i] + theta * R[k, 1, i]
+        return k
     t1 = 1.0 - theta
     # the continuous extension of step k (see tableaus.py)
     for i in range(n):
@@ -156,7 +163,7 @@ def past_value(s, left, t0, T, R, n_stored, k, y_cur, f_cur, t_cur, edges, coef,
 
 @nb.njit(cache=True, inline="always")
 def delayed_rhs(rhs, delay, p, q, t, x, left, t0, T, R, n_stored, ptr, taus, xd,
-                y_cur, f_cur, t_cur, edges, coef, out):
+                y_cur, f_cur, t_cur, edges, coef, linear, out):
     """f(t, x, x(t - tau_1(t)), ...) into ``out``; returns False if a delay is negative."""
     delay(t, q, taus)
     ok = True
@@ -169,14 +176,14 @@ def delayed_rhs(rhs, delay, p, q, t, x, left, t0, T, R, n_stored, ptr, taus, xd,
                 xd[j, i] = x[i]
         else:
             ptr[j] = past_value(t - tau, left, t0, T, R, n_stored, ptr[j], y_cur, f_cur,
-                                t_cur, edges, coef, xd, j)
+                                t_cur, edges, coef, xd, j, linear)
     rhs(t, x, xd, p, out)
     return ok
 
 
 def integrate_dde(rhs, delay, energy, p, q, n_delays, y0, t0, t1, edges, coef, A, b, c, e, d,
                   error_exponent, h_init, h_max, rtol, atol, breakpoints, t_eval, max_steps,
-                  has_energy):
+                  has_energy, linear):
     """The method-of-steps time loop (see the module docstring). Returns ``(t, y, energy,
     status, reason, t_stop, nfev, nsteps, naccepted, nrejected, T, R)`` with ``y`` one row per
     saved time and ``T``, ``R`` the stored steps' breakpoints and dense-output coefficients."""
@@ -217,7 +224,7 @@ def integrate_dde(rhs, delay, energy, p, q, n_delays, y0, t0, t1, edges, coef, A
     span = t1 - t0
 
     if not delayed_rhs(rhs, delay, p, q, t, y, False, t0, T, R, n_stored, ptr, taus, xd,
-                       y, y, t, edges, coef, K[0]):
+                       y, y, t, edges, coef, linear, K[0]):
         status = STATUS_FAILED
         reason = REASON_NEGATIVE_DELAY
     nfev += 1
@@ -288,7 +295,8 @@ def integrate_dde(rhs, delay, energy, p, q, n_delays, y0, t0, t1, edges, coef, A
         for st in range(1, s_):
             combine_stages(y, h_step, A, st, st, K, work)
             ok = ok and delayed_rhs(rhs, delay, p, q, t + c[st] * h_step, work, True, t0, T, R,
-                                    n_stored, ptr, taus, xd, y, K[0], t, edges, coef, K[st])
+                                    n_stored, ptr, taus, xd, y, K[0], t, edges, coef, linear,
+                                    K[st])
         nfev += s_ - 1
         if not ok:
             status = STATUS_FAILED
@@ -340,7 +348,7 @@ def integrate_dde(rhs, delay, energy, p, q, n_delays, y0, t0, t1, edges, coef, A
         if landing:
             # f may jump at a breakpoint: restart from the right limit
             delayed_rhs(rhs, delay, p, q, t_new, y_new, False, t0, T, R, n_stored, ptr, taus,
-                        xd, y_new, K[s_ - 1], t_new, edges, coef, f_new)
+                        xd, y_new, K[s_ - 1], t_new, edges, coef, linear, f_new)
             nfev += 1
         else:
             for i in range(n):
@@ -403,6 +411,7 @@ def dde_engine():
             _mat, _vec, _vec, _vec, _vec,  # A b c e d
             _f8, _f8, _f8, _f8, _vec,  # error exponent, h_init, h_max, rtol, atol
             _vec, _vec, types.int64, types.boolean,  # breakpoints t_eval max_steps has_energy
+            types.boolean,  # linear past
         )
         _engine = nb.njit([argtypes], cache=True)(integrate_dde)
     return _engine
@@ -604,6 +613,7 @@ def solve_dde(
     discontinuity_levels: int = 5,
     dense_output: bool = False,
     energy_tol: float = 1e-9,
+    past: str = "dense",
 ) -> Solution:
     """Integrate the delayed ``model`` over ``t_span`` from its ``history``.
 
@@ -624,6 +634,9 @@ def solve_dde(
     discontinuity_levels: how many levels of propagated breakpoints are stepped onto (default
         5, the order of the method; 0 switches the tracking off).
     dense_output: keep the continuous extension, ``Solution.sol(t)`` for t in t_span.
+    past: "dense" (default): delayed states from the method's 4th-order continuous
+        extension; "linear": from the chord through each step's end points -- a low-order
+        past, there only to show how much accuracy it costs.
 
     Returns
     -------
@@ -648,6 +661,8 @@ def solve_dde(
     if discontinuity_levels < 0:
         raise ValueError(f"discontinuity_levels: expected >= 0, got {discontinuity_levels}")
     t_eval_arr = np.empty(0) if t_eval is None else _t_eval(t_eval, t0, t1)
+    if past not in ("dense", "linear"):
+        raise ValueError(f"past: expected 'dense' or 'linear', got {past!r}")
 
     lag = _largest_lag(model, t0, t1)
     edges, coef = _history_table(history, n, t0 - (lag if lag > 0 else 1.0), t0)
@@ -696,6 +711,7 @@ def solve_dde(
         t_eval_arr,
         max_steps,
         has_energy,
+        past == "linear",
     )
     ts, ys, es, status, reason, t_stop, nfev, nsteps, nacc, nrej, T, R = out
     status = int(status)

@@ -97,6 +97,20 @@ def test_vectorised_scalar_and_constant_histories_agree(feedback):
     assert np.array_equal(c.y, d.y)
 
 
+def test_a_linear_past_is_far_less_accurate_than_the_continuous_extension(feedback):
+    """The same steps with the past read from chords instead of the 4th-order extension."""
+    t = np.linspace(0.0, 10.0, 101)
+    hist = lambda s: np.cos(s)[None, :]  # noqa: E731
+    ref = dyn.solve_dde(feedback, (0.0, 10.0), hist, rtol=1e-13, atol=1e-15, t_eval=t)
+    errors = {}
+    for past in ("dense", "linear"):
+        sol = dyn.solve_dde(feedback, (0.0, 10.0), hist, rtol=1e-6, atol=1e-8, t_eval=t,
+                            past=past)
+        errors[past] = np.abs(sol.y - ref.y).max()
+    assert errors["dense"] < 1e-5
+    assert errors["linear"] > 1000 * errors["dense"]
+
+
 def fine_step_mackey_glass(t1: float, tau: float, steps_per_delay: int, x_hist: float):
     """Classical RK4 with h = tau / M: delayed stage values at grid points and (for the half
     stages) from the cubic Hermite interpolant of the stored (x, f) -- a fourth-order method of
@@ -194,5 +208,7 @@ def test_bad_input_names_the_argument(feedback):
         dyn.UserDelayModel(writes_too_far, 1, delays=[1.0])
     with pytest.raises(ValueError, match="n_delays"):
         dyn.UserDelayModel(negative_feedback, 1, sine_delay)
+    with pytest.raises(ValueError, match="past"):
+        dyn.solve_dde(feedback, (0.0, 1.0), 1.0, past="cubic")
     with pytest.raises(TypeError, match="rhs"):
         dyn.UserDelayModel(lambda t, x: 0.0, 1, delays=[1.0])
