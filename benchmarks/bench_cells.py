@@ -1,6 +1,6 @@
 """Benchmark: forward + backward (exact BPTT) of dyn.LSTM / dyn.GRU.
 
-Shapes of issue 4: T = 100, B = 32, input 16, hidden 32 and 128, float32 and float64.
+Shapes: T = 100, B = 32, input 16, hidden 32 and 128, float32 and float64.
 Timed in the same run against
   * PyTorch CPU (torch.nn.LSTM / GRU, autograd backward) when torch is importable, and
   * a plain-numpy reference implementation written below (per-step numpy, always run;
