@@ -260,26 +260,42 @@ def run(out_dir: Path, seed: int) -> dict:
                  "fixed points by number of unstable directions")
     dyn.save_figure(fig, out_dir / "fixed_points_pca.png")
 
-    # figure 3: Jacobian spectra, coloured like figure 2
-    fig, ax = plt.subplots(figsize=(5.8, 5.8), layout="constrained")
+    # figure 3: Jacobian spectra, coloured like figure 2; beside it the eigenvalues outside the
+    # unit circle of each saddle (they overlap in the complex plane)
+    fig, (ax, ax_u) = plt.subplots(1, 2, figsize=(11, 5.0), layout="constrained",
+                                   gridspec_kw={"width_ratios": [1.0, 0.8]})
     circle = np.exp(1j * np.linspace(0, 2 * np.pi, 400))
     ax.plot(circle.real, circle.imag, "k", lw=1, label=r"unit circle $|\lambda| = 1$")
     drawn: set[int] = set()
-    # stable points first, saddles of more unstable directions on top (larger markers)
-    for p in sorted(points, key=lambda p: p["n_unstable"]):
+    for p in sorted(points, key=lambda p: -p["n_unstable"]):  # stable points on top
         marker, color, name = style_of(p["n_unstable"])
         eig = p["eigenvalues"]
-        ax.plot(eig.real, eig.imag, marker, color=color, ms=4 + 1.5 * p["n_unstable"],
-                alpha=0.7, ls="none", mec="black", mew=0.3,
-                label=None if p["n_unstable"] in drawn else name)
+        ax.plot(eig.real, eig.imag, marker, color=color, ms=4.5, alpha=0.7, ls="none",
+                mec="black", mew=0.3, label=None if p["n_unstable"] in drawn else name)
         drawn.add(p["n_unstable"])
     ax.set_aspect("equal")
     ax.set_xlabel(r"Re $\lambda$")
     ax.set_ylabel(r"Im $\lambda$")
     ax.grid(alpha=0.3)
-    ax.set_title("Eigenvalues of dF/dh at the fixed points")
-    ax.legend(fontsize=8.5, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False,
-              title="eigenvalues at", title_fontsize=8.5)
+    ax.set_title("Eigenvalues of dF/dh at every fixed point")
+    handles, names = ax.get_legend_handles_labels()
+    order = [0] + sorted(range(1, len(names)), key=lambda k: names[k] != "stable")
+    fig.legend([handles[k] for k in order], [names[k] for k in order], loc="outside lower center",
+               ncol=3, fontsize=8.5, frameon=False)
+    saddles = sorted((p for p in points if p["n_unstable"] > 0),
+                     key=lambda p: (p["n_unstable"], float(np.abs(p["eigenvalues"]).max())))
+    for row, p in enumerate(saddles):
+        marker, color, _ = style_of(p["n_unstable"])
+        moduli = np.abs(p["eigenvalues"])
+        outside = moduli[moduli > 1.0]
+        ax_u.plot(outside, np.full(outside.size, row + 1), marker, color=color, ms=7,
+                  mec="black", mew=0.4, ls="none")
+    ax_u.axvline(1.0, color="k", lw=1)
+    ax_u.set_xlabel(r"$|\lambda| > 1$ (unstable directions)")
+    ax_u.set_ylabel("saddle (sorted by number of unstable directions)")
+    ax_u.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    ax_u.set_title("Eigenvalues outside the unit circle, per saddle")
+    ax_u.grid(alpha=0.3)
     dyn.save_figure(fig, out_dir / "jacobian_spectra.png")
 
     fixed_points = [

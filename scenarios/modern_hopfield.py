@@ -140,7 +140,7 @@ def run(out_dir: Path, seed: int) -> dict:
     ax.set_title(f"Dense associative memory, N = {n}; error bars: s.e. over "
                  f"{cfg['dam_seeds']} seeds")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="lower left")
+    ax.legend(fontsize=8, loc="center right")
     dyn.save_figure(fig, out_dir / "dense_capacity.png")
 
     return {

@@ -243,3 +243,21 @@ def test_energy_marks_only_the_first_rise_per_line_when_there_are_many():
     first = np.flatnonzero(np.diff(e[0]) > 1e-9 * (1 + np.abs(e[0, :-1])))[0] + 1
     np.testing.assert_array_equal(marks.get_xdata(), [t[first]])
     assert "1 of 2 lines" in marks.get_label()
+
+
+@numba.njit(cache=True)
+def _oscillator(t, x, p, out):
+    out[0] = x[1]
+    out[1] = -x[0] - p[0] * x[1]
+
+
+@pytest.mark.parametrize(("damping", "label", "face"), [(0.5, "stable focus", "black"),
+                                                         (-0.5, "unstable focus", "white")])
+def test_phase_plane_marks_stable_filled_and_unstable_open(damping, label, face):
+    model = dyn.UserModel(_oscillator, n_states=2, params=[damping])
+    ax = dyn.plot.phase_plane(model, (-1, 1), (-1, 1), grid=11, nullcline_grid=41, n_starts=4)
+    assert [p.label for p in ax.fixed_points] == [label]
+    (marker,) = [line for line in ax.lines if line.get_marker() == "o"]
+    assert marker.get_markerfacecolor() == face
+    np.testing.assert_allclose(marker.get_xydata()[0], [0.0, 0.0], atol=1e-9)
+    assert len(ax.figure.axes) == 1  # no energy, no colour bar
