@@ -6,15 +6,16 @@ attractor, or nothing yet.
 1. a tail whose spread is below ``eq_tol`` is an **equilibrium**;
 2. a tail whose two halves differ in spread by more than ``stationarity_tol`` is **not
    settled** (still converging or growing);
-3. a tail that returns, again and again, to within ``cycle_tol`` (relative to its size) of
+3. a tail that returns, at least three times, to within ``cycle_tol`` (relative to its size) of
    its final state at evenly spaced times is a **limit cycle**; the period is the mean
    spacing of the returns, each located by parabolic interpolation of the distance minimum;
 4. otherwise the largest Lyapunov exponent decides: **chaotic** when lambda_1 >
-   ``lyapunov_tol``, else **not settled** (bounded and aperiodic with lambda_1 ~ 0: a
-   quasi-periodic motion or a slow transient). lambda_1 is computed with
-   :func:`~dynamics.analysis.lyapunov.lyapunov_spectrum` when a model is given, and estimated
-   from the tail alone otherwise, by the nearest-neighbour divergence method of Rosenstein,
-   Collins & De Luca (1993, Physica D 65, 117).
+   ``lyapunov_tol``, an **equilibrium** when lambda_1 < -``lyapunov_tol`` (the tail is
+   closing in on a stable point, more slowly than ``eq_tol`` resolves), else **not settled**
+   (bounded and aperiodic with lambda_1 ~ 0: a quasi-periodic motion or a slow transient).
+   lambda_1 is computed with :func:`~dynamics.analysis.lyapunov.lyapunov_spectrum` when a
+   model is given, and estimated from the tail alone otherwise, by the nearest-neighbour
+   divergence method of Rosenstein, Collins & De Luca (1993, Physica D 65, 117).
 """
 
 from __future__ import annotations
@@ -164,7 +165,7 @@ def classify_attractor(
     model: Model | None = None,
     *,
     tail: float = 0.5,
-    eq_tol: float = 1e-6,
+    eq_tol: float = 1e-5,
     cycle_tol: float = 1e-2,
     stationarity_tol: float = 0.25,
     lyapunov: float | None = None,
@@ -184,7 +185,8 @@ def classify_attractor(
         (``lyapunov_options`` are passed on; defaults: no transient, ``t_total`` = the tail's
         duration, ``dt`` = tail duration / 5000 capped at 0.01).
     tail: fraction (0, 1] of the time span that is examined.
-    eq_tol: an equilibrium's largest peak-to-peak range, relative to 1 + max|x|.
+    eq_tol: an equilibrium's largest peak-to-peak range, relative to 1 + max|x| (keep it
+        above the solver's tolerances: a resting numerical solution jitters at that level).
     cycle_tol: a return to the final state counts within cycle_tol x the tail's size.
     stationarity_tol: the largest relative difference of the two half-tails' spreads.
     lyapunov: a known lambda_1 (skips its computation).
@@ -240,7 +242,7 @@ def classify_attractor(
         )
     size = float(np.sqrt(np.sum(amplitude**2)))
     returns = _returns(grid, ys, cycle_tol * size)
-    if returns.size >= 2:
+    if returns.size >= 3:
         marks = np.append(returns, grid[-1])
         gaps = np.diff(marks)
         if np.max(gaps) - np.min(gaps) <= 0.02 * np.mean(gaps) + 2 * (grid[1] - grid[0]):
@@ -271,6 +273,12 @@ def classify_attractor(
     lyapunov = float(lyapunov)
     if not math.isfinite(lyapunov):
         raise ValueError(f"lyapunov: expected a finite number, got {lyapunov}")
+    if lyapunov < -lyapunov_tol:
+        return AttractorClass(
+            "equilibrium", None, lyapunov, source, point, amplitude,
+            f"lambda_1 = {lyapunov:.3g} < 0: the tail (spread {spread2:.2e}) is closing in on "
+            "a stable point",
+        )
     if lyapunov > lyapunov_tol:
         return AttractorClass("chaotic", None, lyapunov, source, point, amplitude,
                               f"aperiodic with lambda_1 = {lyapunov:.3g} > {lyapunov_tol:g}")
