@@ -4,8 +4,9 @@ attractor, or nothing yet.
 :func:`classify_attractor` looks at the tail of a solution, resampled on a uniform grid:
 
 1. a tail whose spread is below ``eq_tol`` is an **equilibrium**;
-2. a tail whose two halves differ in spread by more than ``stationarity_tol`` is **not
-   settled** (still converging or growing);
+2. a tail whose spread (the RMS over states of the standard deviation, in six equal
+   segments) changes monotonically, by more than the fraction ``stationarity_tol`` from the
+   first segment to the last, is **not settled** (still converging or growing);
 3. a tail that returns, at least three times, to within ``cycle_tol`` (relative to its size) of
    its final state at evenly spaced times is a **limit cycle**; the period is the mean
    spacing of the returns, each located by parabolic interpolation of the distance minimum;
@@ -188,7 +189,7 @@ def classify_attractor(
     eq_tol: an equilibrium's largest peak-to-peak range, relative to 1 + max|x| (keep it
         above the solver's tolerances: a resting numerical solution jitters at that level).
     cycle_tol: a return to the final state counts within cycle_tol x the tail's size.
-    stationarity_tol: the largest relative difference of the two half-tails' spreads.
+    stationarity_tol: the largest relative change of a monotone spread across the tail.
     lyapunov: a known lambda_1 (skips its computation).
     lyapunov_tol: chaotic when lambda_1 exceeds it.
     n_samples: the tail's uniform resampling (default: as many as the saved points,
@@ -231,14 +232,21 @@ def classify_attractor(
     amplitude = ys.max(axis=0) - ys.min(axis=0)
     half = ys.shape[0] // 2
     spread2 = float(np.max(ys[half:].max(axis=0) - ys[half:].min(axis=0)))
-    spread1 = float(np.max(ys[:half].max(axis=0) - ys[:half].min(axis=0)))
     if spread2 <= eq_tol * (1.0 + float(np.max(np.abs(point)))):
         return AttractorClass("equilibrium", None, None, None, point, amplitude,
                               f"the last half of the tail moves by {spread2:.2e} at most")
-    if abs(spread1 - spread2) > stationarity_tol * max(spread1, spread2):
+    # stationarity: the spread (RMS over states of the standard deviation) in six equal
+    # segments of the tail; a transient changes it monotonically, while the fluctuations of a
+    # chaotic or periodic tail are not monotone across six segments
+    segments = np.array_split(ys, 6)
+    sds = np.array([np.sqrt(np.mean(np.var(seg, axis=0))) for seg in segments])
+    steps = np.diff(sds)
+    monotone = bool(np.all(steps > 0) or np.all(steps < 0))
+    if monotone and abs(sds[-1] - sds[0]) > stationarity_tol * max(sds[0], sds[-1]):
         return AttractorClass(
             "not settled", None, None, None, point, amplitude,
-            f"the spread changes from {spread1:.3g} to {spread2:.3g} within the tail",
+            f"the spread (RMS standard deviation) changes monotonically from {sds[0]:.3g} "
+            f"to {sds[-1]:.3g} within the tail",
         )
     size = float(np.sqrt(np.sum(amplitude**2)))
     returns = _returns(grid, ys, cycle_tol * size)
