@@ -60,7 +60,7 @@ def _row(axes, net: dict, cfg: dict, seed: int) -> dict:
     t_end = cfg["chaos_t"] if net["name"] == "chaos" else cfg["t_end"]
     t_eval = np.linspace(0.0, t_end, 4001)
     sol = dyn.solve(model, (0.0, t_end), net["x0"], t_eval=t_eval, rtol=1e-8, atol=1e-10)
-    verdict = dyn.classify_attractor(sol, model, lyapunov_options={"dt": 0.02})
+    verdict = dyn.classify_attractor(sol, model)
     n = model.n_states
     fps = dyn.find_fixed_points(model, n_starts=32 if n > 2 else 64, seed=seed)
     ax_t, ax_p, ax_b = axes

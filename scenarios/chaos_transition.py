@@ -10,7 +10,8 @@ origin, -1 + g max Re eig(J) ~ g - 1 (the eigenvalues of J fill the unit disc, G
 circular law); above it lambda_1 > 0.
 
 ``task(params, seed)`` builds one network (``RandomRateNetwork(N, g, seed)``), integrates it
-through a transient and returns lambda_1 from ``dyn.lyapunov_spectrum`` (QR method, k = 1);
+through a transient and returns lambda_1 from ``dyn.lyapunov_spectrum`` (QR method, k = 1,
+fixed-step RK4);
 ``run`` sweeps it with :func:`dynamics.sweep` over g in [0.5, 3] for N = 200, 500, 1000 and
 several network seeds, then estimates the chaos onset of each N as the g where the mean
 lambda_1 first crosses 0 (linear interpolation). Figures: ``lyapunov_vs_g.png`` (lambda_1
@@ -50,7 +51,8 @@ def task(params: dict, seed) -> dict:
     net = dyn.RandomRateNetwork(n, float(params["g"]), seed=rng)
     x0 = rng.normal(0.0, 1.0, size=n)
     res = dyn.lyapunov_spectrum(net, x0, float(params["t_transient"]), float(params["t_total"]),
-                                k=1, dt=float(params["dt"]), return_history=True)
+                                k=1, method="rk4", dt=float(params["dt"]),
+                                return_history=True)
     return {"lyapunov": float(res.exponents[0]) if res.status == 0 else None,
             "rms_activity": float(np.sqrt(np.mean(res.x_final**2))),
             "lyapunov_status": res.status}
@@ -73,7 +75,8 @@ def _examples(cfg: dict, seed: int, out: Path) -> dict:
         x0 = np.random.default_rng(seed).normal(size=n)
         t_eval = np.linspace(0.0, cfg["t_example"], 2001)
         sol = dyn.solve(net, (0.0, cfg["t_example"]), x0, t_eval=t_eval)
-        verdict = dyn.classify_attractor(sol, net, lyapunov_options={"dt": cfg["dt"]})
+        verdict = dyn.classify_attractor(sol, net,
+                                         lyapunov_options={"method": "rk4", "dt": cfg["dt"]})
         kinds[str(g)] = verdict.as_dict()
         for i in range(5):
             ax.plot(sol.t, sol.y[i], lw=1.0, label=f"neuron {i + 1}")

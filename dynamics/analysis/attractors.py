@@ -184,7 +184,7 @@ def classify_attractor(
     model: the model that produced it; when given, lambda_1 comes from
         :func:`~dynamics.analysis.lyapunov.lyapunov_spectrum` started at the final state
         (``lyapunov_options`` are passed on; defaults: no transient, ``t_total`` = the tail's
-        duration, ``dt`` = tail duration / 5000 capped at 0.01).
+        duration, ``k`` = 1).
     tail: fraction (0, 1] of the time span that is examined.
     eq_tol: an equilibrium's largest peak-to-peak range, relative to 1 + max|x| (keep it
         above the solver's tolerances: a resting numerical solution jitters at that level).
@@ -264,8 +264,7 @@ def classify_attractor(
     if lyapunov is None:
         if model is not None:
             duration = float(grid[-1] - grid[0])
-            opts = {"t_transient": 0.0, "t_total": duration, "k": 1,
-                    "dt": min(0.01, duration / 5000.0)}
+            opts = {"t_transient": 0.0, "t_total": duration, "k": 1}
             opts.update(lyapunov_options or {})
             lyapunov = float(lyapunov_spectrum(model, point, **opts)[0])
             source = "model"
