@@ -32,23 +32,13 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import numba  # noqa: E402
 import numpy as np  # noqa: E402
+from bench_integrators import cpu_model  # noqa: E402 (this folder is on sys.path)
 from scipy.integrate import solve_ivp  # noqa: E402
 
 import dynamics as dyn  # noqa: E402
 
 N, G, K = 500, 2.0, 10
 RENORM = 0.5
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def scipy_benettin(W: np.ndarray, x0: np.ndarray, q0: np.ndarray, span: float,

@@ -128,27 +128,6 @@ def _gram_schmidt(T, logs):
 
 
 @nb.njit(cache=True)
-def _rk4_state(rhs, p, x, t, h, n_steps, k1, k2, k3, k4, xs):
-    """n_steps classical RK4 steps of the state alone; returns the final time."""
-    n = x.shape[0]
-    for _ in range(n_steps):
-        rhs(t, x, p, k1)
-        for i in range(n):
-            xs[i] = x[i] + 0.5 * h * k1[i]
-        rhs(t + 0.5 * h, xs, p, k2)
-        for i in range(n):
-            xs[i] = x[i] + 0.5 * h * k2[i]
-        rhs(t + 0.5 * h, xs, p, k3)
-        for i in range(n):
-            xs[i] = x[i] + h * k3[i]
-        rhs(t + h, xs, p, k4)
-        for i in range(n):
-            x[i] += h * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]) / 6.0
-        t += h
-    return t
-
-
-@nb.njit(cache=True)
 def _rk4_tangent(rhs, jac_kernel, has_jac, p, x, T, t_start, h, n_steps, renorm_steps,
                  logs, times, history):
     """n_steps RK4 steps of the state and the tangent vectors (rows of T) together,
@@ -216,17 +195,15 @@ def _rk4_tangent(rhs, jac_kernel, has_jac, p, x, T, t_start, h, n_steps, renorm_
     return n_rec, True
 
 
-def _benettin(rhs, jac_kernel, has_jac, p, x0, t0, h_transient, n_free, n_align, t_total,
-              n_steps, renorm_steps, T0):
-    """The transient (``n_free`` state-only steps, then ``n_align`` steps that align the
-    tangent vectors without counting), then ``n_steps`` counted steps over ``t_total``.
-    Returns (logs, times, history, x, status)."""
-    n = x0.shape[0]
+def _benettin(rhs, jac_kernel, has_jac, p, x0, t0, h_transient, n_align, t_total, n_steps,
+              renorm_steps, T0):
+    """From x0 (already through the free part of the transient): ``n_align`` steps that
+    align the tangent vectors without counting, then ``n_steps`` counted steps over
+    ``t_total``. Returns (logs, times, history, x, status)."""
     k = T0.shape[0]
     x = x0.copy()
     T = T0.copy()
-    t = _rk4_state(rhs, p, x, t0, h_transient, n_free, np.empty(n), np.empty(n), np.empty(n),
-                   np.empty(n), np.empty(n))
+    t = t0
     no_times = np.empty(0)
     no_history = np.empty((0, k))
     logs = np.zeros(k)
@@ -378,8 +355,8 @@ _compiled: list = []
 
 def _engine():
     if not _compiled:
-        sig = (RHS_T, JAC_T, types.boolean, VEC, VEC, F8, F8, types.int64, types.int64, F8,
-               types.int64, types.int64, MAT)
+        sig = (RHS_T, JAC_T, types.boolean, VEC, VEC, F8, F8, types.int64, F8, types.int64,
+               types.int64, MAT)
         _compiled.append(nb.njit([sig], cache=True)(_benettin))
     return _compiled[0]
 
@@ -528,10 +505,23 @@ def lyapunov_spectrum(
 
     rhs, jac_k, has_jac = model_kernels(model)
     if method == "rk4":
-        logs, times, history, x_final, status = _engine()(
-            rhs, jac_k, has_jac, model.params, x, float(t0), h_transient,
-            n_transient - n_align, n_align, t_total, n_steps, renorm_steps, T0,
-        )
+        n_free = n_transient - n_align
+        t_start, status = float(t0), 0
+        if n_free > 0:  # the free transient: the package's RK4 with the same steps
+            from dynamics.integrate import solve
+
+            sol = solve(model, (t_start, t_start + n_free * h_transient), x, method="rk4",
+                        dt=h_transient, save_every=10**9)
+            x = np.ascontiguousarray(sol.y[:, -1])
+            t_start += n_free * h_transient
+            status = sol.status
+        if status < 0:
+            logs, times, history, x_final = np.zeros(k), np.empty(0), np.empty((0, k)), x
+        else:
+            logs, times, history, x_final, status = _engine()(
+                rhs, jac_k, has_jac, model.params, x, t_start, h_transient, n_align, t_total,
+                n_steps, renorm_steps, T0,
+            )
     else:
         logs, times, history, x_final, status = _run_adaptive(
             model, rhs, jac_k, has_jac, x, float(t0), t_transient, min(t_align, t_transient),
