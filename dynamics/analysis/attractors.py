@@ -4,17 +4,19 @@ attractor, or nothing yet.
 :func:`classify_attractor` looks at the tail of a solution, resampled on a uniform grid:
 
 1. a tail whose spread is below ``eq_tol`` is an **equilibrium**;
-2. a tail whose two halves differ in spread by more than ``stationarity_tol`` is **not
-   settled** (still converging or growing);
-3. a tail that returns, again and again, to within ``cycle_tol`` (relative to its size) of
+2. a tail whose spread (the RMS over states of the standard deviation, in six equal
+   segments) changes monotonically, by more than the fraction ``stationarity_tol`` from the
+   first segment to the last, is **not settled** (still converging or growing);
+3. a tail that returns, at least three times, to within ``cycle_tol`` (relative to its size) of
    its final state at evenly spaced times is a **limit cycle**; the period is the mean
    spacing of the returns, each located by parabolic interpolation of the distance minimum;
 4. otherwise the largest Lyapunov exponent decides: **chaotic** when lambda_1 >
-   ``lyapunov_tol``, else **not settled** (bounded and aperiodic with lambda_1 ~ 0: a
-   quasi-periodic motion or a slow transient). lambda_1 is computed with
-   :func:`~dynamics.analysis.lyapunov.lyapunov_spectrum` when a model is given, and estimated
-   from the tail alone otherwise, by the nearest-neighbour divergence method of Rosenstein,
-   Collins & De Luca (1993, Physica D 65, 117).
+   ``lyapunov_tol``, an **equilibrium** when lambda_1 < -``lyapunov_tol`` (the tail is
+   closing in on a stable point, more slowly than ``eq_tol`` resolves), else **not settled**
+   (bounded and aperiodic with lambda_1 ~ 0: a quasi-periodic motion or a slow transient).
+   lambda_1 is computed with :func:`~dynamics.analysis.lyapunov.lyapunov_spectrum` when a
+   model is given, and estimated from the tail alone otherwise, by the nearest-neighbour
+   divergence method of Rosenstein, Collins & De Luca (1993, Physica D 65, 117).
 """
 
 from __future__ import annotations
@@ -164,7 +166,7 @@ def classify_attractor(
     model: Model | None = None,
     *,
     tail: float = 0.5,
-    eq_tol: float = 1e-6,
+    eq_tol: float = 1e-5,
     cycle_tol: float = 1e-2,
     stationarity_tol: float = 0.25,
     lyapunov: float | None = None,
@@ -182,11 +184,12 @@ def classify_attractor(
     model: the model that produced it; when given, lambda_1 comes from
         :func:`~dynamics.analysis.lyapunov.lyapunov_spectrum` started at the final state
         (``lyapunov_options`` are passed on; defaults: no transient, ``t_total`` = the tail's
-        duration, ``dt`` = tail duration / 5000 capped at 0.01).
+        duration, ``k`` = 1).
     tail: fraction (0, 1] of the time span that is examined.
-    eq_tol: an equilibrium's largest peak-to-peak range, relative to 1 + max|x|.
+    eq_tol: an equilibrium's largest peak-to-peak range, relative to 1 + max|x| (keep it
+        above the solver's tolerances: a resting numerical solution jitters at that level).
     cycle_tol: a return to the final state counts within cycle_tol x the tail's size.
-    stationarity_tol: the largest relative difference of the two half-tails' spreads.
+    stationarity_tol: the largest relative change of a monotone spread across the tail.
     lyapunov: a known lambda_1 (skips its computation).
     lyapunov_tol: chaotic when lambda_1 exceeds it.
     n_samples: the tail's uniform resampling (default: as many as the saved points,
@@ -229,18 +232,25 @@ def classify_attractor(
     amplitude = ys.max(axis=0) - ys.min(axis=0)
     half = ys.shape[0] // 2
     spread2 = float(np.max(ys[half:].max(axis=0) - ys[half:].min(axis=0)))
-    spread1 = float(np.max(ys[:half].max(axis=0) - ys[:half].min(axis=0)))
     if spread2 <= eq_tol * (1.0 + float(np.max(np.abs(point)))):
         return AttractorClass("equilibrium", None, None, None, point, amplitude,
                               f"the last half of the tail moves by {spread2:.2e} at most")
-    if abs(spread1 - spread2) > stationarity_tol * max(spread1, spread2):
+    # stationarity: the spread (RMS over states of the standard deviation) in six equal
+    # segments of the tail; a transient changes it monotonically, while the fluctuations of a
+    # chaotic or periodic tail are not monotone across six segments
+    segments = np.array_split(ys, 6)
+    sds = np.array([np.sqrt(np.mean(np.var(seg, axis=0))) for seg in segments])
+    steps = np.diff(sds)
+    monotone = bool(np.all(steps > 0) or np.all(steps < 0))
+    if monotone and abs(sds[-1] - sds[0]) > stationarity_tol * max(sds[0], sds[-1]):
         return AttractorClass(
             "not settled", None, None, None, point, amplitude,
-            f"the spread changes from {spread1:.3g} to {spread2:.3g} within the tail",
+            f"the spread (RMS standard deviation) changes monotonically from {sds[0]:.3g} "
+            f"to {sds[-1]:.3g} within the tail",
         )
     size = float(np.sqrt(np.sum(amplitude**2)))
     returns = _returns(grid, ys, cycle_tol * size)
-    if returns.size >= 2:
+    if returns.size >= 3:
         marks = np.append(returns, grid[-1])
         gaps = np.diff(marks)
         if np.max(gaps) - np.min(gaps) <= 0.02 * np.mean(gaps) + 2 * (grid[1] - grid[0]):
@@ -254,8 +264,7 @@ def classify_attractor(
     if lyapunov is None:
         if model is not None:
             duration = float(grid[-1] - grid[0])
-            opts = {"t_transient": 0.0, "t_total": duration, "k": 1,
-                    "dt": min(0.01, duration / 5000.0)}
+            opts = {"t_transient": 0.0, "t_total": duration, "k": 1}
             opts.update(lyapunov_options or {})
             lyapunov = float(lyapunov_spectrum(model, point, **opts)[0])
             source = "model"
@@ -271,6 +280,12 @@ def classify_attractor(
     lyapunov = float(lyapunov)
     if not math.isfinite(lyapunov):
         raise ValueError(f"lyapunov: expected a finite number, got {lyapunov}")
+    if lyapunov < -lyapunov_tol:
+        return AttractorClass(
+            "equilibrium", None, lyapunov, source, point, amplitude,
+            f"lambda_1 = {lyapunov:.3g} < 0: the tail (spread {spread2:.2e}) is closing in on "
+            "a stable point",
+        )
     if lyapunov > lyapunov_tol:
         return AttractorClass("chaotic", None, lyapunov, source, point, amplitude,
                               f"aperiodic with lambda_1 = {lyapunov:.3g} > {lyapunov_tol:g}")

@@ -10,7 +10,9 @@ attractors by clustering where the trajectories end:
   nearest fixed point of :func:`~dynamics.analysis.fixed_points.find_fixed_points`;
 * a trajectory still moving joins a moving attractor (a limit cycle, a chaotic set) when its
   final state lies within ``cluster_tol`` of that attractor's recorded tail, else it starts a
-  new one.
+  new one (``moving="recurrence"``, the default). A chaotic attractor of many dimensions is
+  not covered densely by one finite tail, so there ``moving="one"`` is the honest choice:
+  every trajectory that has not come to rest gets one common "moving" label.
 
 Trajectories that failed (blew up) get label -1.
 """
@@ -113,6 +115,7 @@ def basins(
     eq_tol: float = 1e-6,
     rtol: float = 1e-6,
     atol: float = 1e-9,
+    moving: str = "recurrence",
     seed: int | np.random.Generator | None = 0,
     batch_size: int | None = None,
 ) -> Basins:
@@ -133,6 +136,8 @@ def basins(
         grid's extent and the spread of the final states).
     eq_tol: a trajectory has come to rest when its recorded tail moves less than this, and
         ``solve_ensemble`` stops it when max |dx/dt| < eq_tol.
+    moving: "recurrence" (cluster the moving trajectories by returns to a representative's
+        tail) or "one" (one label for all of them).
     rtol, atol, batch_size: passed to :func:`dynamics.solve_ensemble`.
     """
     model = _check_model(model)
@@ -164,6 +169,8 @@ def basins(
     n_tail = _check_int(n_tail, "n_tail", 2)
     cluster_tol = _check_positive(cluster_tol, "cluster_tol")
     eq_tol = _check_positive(eq_tol, "eq_tol")
+    if moving not in ("recurrence", "one"):
+        raise ValueError(f"moving: expected 'recurrence' or 'one', got {moving!r}")
 
     gx, gy = np.meshgrid(xs, ys)  # (ny, nx)
     Y0 = np.tile(base_arr, (gx.size, 1))
@@ -195,6 +202,8 @@ def basins(
                 continue
             if at_rest[k]:
                 close = np.max(np.abs(final[k] - final[r])) <= tol
+            elif moving == "one":
+                close = True
             else:
                 close = np.min(np.sqrt(np.sum((tails[r] - final[k][:, None]) ** 2, axis=0))) <= tol
             if close:

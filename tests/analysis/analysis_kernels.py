@@ -3,17 +3,9 @@ cache them)."""
 
 import numba as nb
 
+from tests.integrate.integrate_kernels import linear_rhs  # dx/dt = A x, A = p.reshape(n, n)
 
-@nb.njit(cache=True)
-def linear_rhs(t, x, p, out):
-    """dx/dt = A x with A = p.reshape(n, n)."""
-    n = x.shape[0]
-    a = p[: n * n].reshape((n, n))
-    for i in range(n):
-        acc = 0.0
-        for j in range(n):
-            acc += a[i, j] * x[j]
-        out[i] = acc
+__all__ = ["linear_rhs", "linear_jacobian", "lorenz_rhs", "lorenz_jacobian", "hopf_rhs"]
 
 
 @nb.njit(cache=True)

@@ -128,3 +128,24 @@ def test_basins_bad_input():
         dyn.basins(model, (axis, axis), base=[0.0])
     with pytest.raises(ValueError, match="t_end"):
         dyn.basins(model, (axis, axis), t_end=-1.0)
+
+
+def test_slow_equilibrium_decided_by_negative_lyapunov():
+    """A tail that jitters above eq_tol but has lambda_1 < 0 rests on a stable point."""
+    net = dyn.RandomRateNetwork(20, 3.0, seed=0)
+    x0 = np.random.default_rng(0).normal(size=20)
+    sol = dyn.solve(net, (0.0, 300.0), x0, t_eval=np.linspace(0, 300, 6001))
+    res = dyn.classify_attractor(sol, net, eq_tol=1e-8)
+    assert res.kind == "equilibrium" and res.lyapunov < -0.5 and "lambda_1" in res.reason
+    fp = dyn.find_fixed_points(net, n_starts=0, starts=res.point)
+    assert fp[0].stable
+
+
+def test_basins_moving_one_label():
+    net = dyn.RandomRateNetwork(60, 2.5, seed=0)
+    axis = np.linspace(-1.0, 1.0, 3) + 0.05
+    base = np.random.default_rng(1).normal(size=60)
+    res = dyn.basins(net, (axis, axis), base=base, t_end=30.0, moving="one")
+    assert [a.kind for a in res.attractors] == ["moving"] and np.all(res.labels == 0)
+    with pytest.raises(ValueError, match="moving"):
+        dyn.basins(net, (axis, axis), moving="two")

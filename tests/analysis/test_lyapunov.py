@@ -30,8 +30,10 @@ def test_lorenz_spectrum():
 
 
 def test_lorenz_finite_differences_match_kernel():
-    a = dyn.lyapunov_spectrum(_lorenz(True), [1.0, 1.0, 1.0], 10.0, 50.0)
-    b = dyn.lyapunov_spectrum(_lorenz(False), [1.0, 1.0, 1.0], 10.0, 50.0)
+    # fixed steps: the same step sequence for both (adaptive steps would let the chaotic
+    # trajectories drift apart)
+    a = dyn.lyapunov_spectrum(_lorenz(True), [1.0, 1.0, 1.0], 10.0, 50.0, method="rk4")
+    b = dyn.lyapunov_spectrum(_lorenz(False), [1.0, 1.0, 1.0], 10.0, 50.0, method="rk4")
     np.testing.assert_allclose(a, b, atol=1e-6)
 
 
@@ -46,10 +48,23 @@ def test_linear_system_gives_real_parts_of_eigenvalues(a):
     a = np.asarray(a)
     model = dyn.UserModel(linear_rhs, a.shape[0], a.ravel(), jacobian=linear_jacobian)
     x0 = np.full(a.shape[0], 1e-3)
-    lam = dyn.lyapunov_spectrum(model, x0, 0.0, 200.0, dt=0.01)
+    lam = dyn.lyapunov_spectrum(model, x0, 0.0, 200.0)
     exact = np.sort(np.linalg.eigvals(a).real)[::-1]
     # a complex pair rotates the tangent plane: its two estimates converge like 1/T
     np.testing.assert_allclose(np.sort(lam)[::-1], exact, atol=0.01)
+
+
+def test_rk4_and_dopri5_agree_and_q0():
+    net = dyn.RandomRateNetwork(40, 2.5, seed=3)
+    x0 = np.random.default_rng(0).normal(size=40)
+    q0 = np.random.default_rng(1).normal(size=(40, 4))
+    a = dyn.lyapunov_spectrum(net, x0, 5.0, 10.0, k=4, q0=q0, rtol=1e-9, atol=1e-12)
+    b = dyn.lyapunov_spectrum(net, x0, 5.0, 10.0, k=4, q0=q0, method="rk4", dt=0.01)
+    np.testing.assert_allclose(a, b, atol=1e-5)
+    with pytest.raises(ValueError, match="q0"):
+        dyn.lyapunov_spectrum(net, x0, 0.0, 1.0, k=2, q0=np.ones((40, 2)))
+    with pytest.raises(ValueError, match="method"):
+        dyn.lyapunov_spectrum(net, x0, 0.0, 1.0, method="rk45")
 
 
 def test_history_and_seed():
