@@ -29,6 +29,7 @@ from dynamics.optimize.maxcut import (
     load_maxcut,
     random_maxcut,
 )
+from dynamics.optimize.quadratic import PrimalDualNetwork, ProjectionNetwork, QPResult, solve_qp
 from dynamics.optimize.qubo import QUBO, Ising, number_partitioning
 
 __all__ = [
@@ -54,4 +55,8 @@ __all__ = [
     "cut_value",
     "random_maxcut",
     "GSET_BEST_KNOWN",
+    "ProjectionNetwork",
+    "PrimalDualNetwork",
+    "QPResult",
+    "solve_qp",
 ]
