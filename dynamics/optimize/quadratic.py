@@ -42,50 +42,17 @@ import numba as nb
 import numpy as np
 
 from dynamics.models.base import ENERGY_SIGNATURE, RHS_SIGNATURE, Model
+from dynamics.optimize.qubo import _vector
 
 __all__ = ["ProjectionNetwork", "PrimalDualNetwork", "solve_qp", "QPResult"]
 
 
 # ---------------------------------------------------------------- kernels
 
-# ProjectionNetwork params: [n, lam, alpha, lo (n), hi (n), Q (n*n), c (n), scratch (n)]
+# Both networks: params = [N, lam, alpha, lo (N), hi (N), M (N*N), q (N), scratch (2N)];
+# the box network has M = Q, q = c.
 @nb.njit(cache=True, inline="always")
-def _box_layout(p):
-    n = int(p[0])
-    o = 3
-    lo = p[o : o + n]
-    hi = p[o + n : o + 2 * n]
-    Q = p[o + 2 * n : o + 2 * n + n * n].reshape((n, n))
-    c = p[o + 2 * n + n * n : o + 3 * n + n * n]
-    scratch = p[o + 3 * n + n * n : o + 4 * n + n * n]
-    return n, p[1], p[2], lo, hi, Q, c, scratch
-
-
-@nb.njit(RHS_SIGNATURE, cache=True)
-def box_projection_rhs(t, x, p, out):
-    """dx/dt = lambda (clip(x - alpha (Q x + c), lo, hi) - x)."""
-    n, lam, alpha, lo, hi, Q, c, g = _box_layout(p)
-    np.dot(Q, x, g)
-    for i in range(n):
-        v = x[i] - alpha * (g[i] + c[i])
-        v = min(max(v, lo[i]), hi[i])
-        out[i] = lam * (v - x[i])
-
-
-@nb.njit(ENERGY_SIGNATURE, cache=True)
-def box_projection_energy(x, p):
-    """f(x) = 1/2 x^T Q x + c^T x."""
-    n, lam, alpha, lo, hi, Q, c, g = _box_layout(p)
-    np.dot(Q, x, g)
-    e = 0.0
-    for i in range(n):
-        e += 0.5 * x[i] * g[i] + c[i] * x[i]
-    return e
-
-
-# PrimalDualNetwork params: [N, lam, alpha, lo (N), hi (N), M (N*N), q (N), scratch (2N)]
-@nb.njit(cache=True, inline="always")
-def _pd_layout(p):
+def _layout(p):
     N = int(p[0])
     o = 3
     lo = p[o : o + N]
@@ -97,10 +64,37 @@ def _pd_layout(p):
     return N, p[1], p[2], lo, hi, M, q, r, g
 
 
+def _pack(lam, alpha, lo, hi, M, q) -> np.ndarray:
+    N = q.size
+    return np.concatenate([[float(N), lam, alpha], lo, hi, M.ravel(), q, np.zeros(2 * N)])
+
+
+@nb.njit(RHS_SIGNATURE, cache=True)
+def box_projection_rhs(t, x, p, out):
+    """dx/dt = lambda (clip(x - alpha (Q x + c), lo, hi) - x)."""
+    n, lam, alpha, lo, hi, Q, c, _, g = _layout(p)
+    np.dot(Q, x, g)
+    for i in range(n):
+        v = x[i] - alpha * (g[i] + c[i])
+        v = min(max(v, lo[i]), hi[i])
+        out[i] = lam * (v - x[i])
+
+
+@nb.njit(ENERGY_SIGNATURE, cache=True)
+def box_projection_energy(x, p):
+    """f(x) = 1/2 x^T Q x + c^T x."""
+    n, lam, alpha, lo, hi, Q, c, _, g = _layout(p)
+    np.dot(Q, x, g)
+    e = 0.0
+    for i in range(n):
+        e += 0.5 * x[i] * g[i] + c[i] * x[i]
+    return e
+
+
 @nb.njit(RHS_SIGNATURE, cache=True)
 def primal_dual_rhs(t, w, p, out):
     """dw/dt = lambda (I + alpha M^T) (P(w - alpha (M w + q)) - w)."""
-    N, lam, alpha, lo, hi, M, q, r, g = _pd_layout(p)
+    N, lam, alpha, lo, hi, M, q, r, g = _layout(p)
     np.dot(M, w, g)
     for i in range(N):
         v = w[i] - alpha * (g[i] + q[i])
@@ -132,23 +126,10 @@ def _matrix(M: Any, argument: str, shape: tuple[int | None, int | None]) -> np.n
 
 
 def _vec(v: Any, n: int, argument: str, default: float | None = None) -> np.ndarray:
-    if v is None:
-        if default is None:
-            raise ValueError(f"{argument}: required")
-        return np.full(n, default)
-    if isinstance(v, (str, bytes)):
-        raise TypeError(f"{argument}: expected numbers, got {type(v).__name__}")
-    try:
-        arr = np.asarray(v, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{argument}: expected numbers") from exc
-    if arr.ndim == 0:
-        arr = np.full(n, float(arr))
-    if arr.shape != (n,):
-        raise ValueError(f"{argument}: expected shape ({n},), got {arr.shape}")
-    if np.any(np.isnan(arr)):
-        raise ValueError(f"{argument}: expected no NaN")
-    return np.ascontiguousarray(arr)
+    """A length-n vector (a scalar is broadcast); infinite entries allowed (bounds)."""
+    if v is None and default is None:
+        raise ValueError(f"{argument}: required")
+    return _vector(default if v is None else v, n, argument, finite=False)
 
 
 def _convex(Q: Any) -> np.ndarray:
@@ -209,18 +190,14 @@ class ProjectionNetwork(Model):
                  alpha: float | None = None) -> None:
         Q = _convex(Q)
         n = Q.shape[0]
-        c = _vec(c, n, "c", default=0.0)
-        if not np.all(np.isfinite(c)):
-            raise ValueError("c: expected finite values")
+        c = _vector(c, n, "c")
         lo, hi = _bounds(bounds, n)
         norm = float(np.linalg.norm(Q, 2))
         self.lam = _rate(lam, "lam", 1.0)
         self.alpha = _rate(alpha, "alpha", 1.0 / norm if norm > 0 else 1.0)
         self.n_states = n
         self.Q, self.c, self.lower, self.upper = Q, c, lo, hi
-        self.params = np.concatenate(
-            [[float(n), self.lam, self.alpha], lo, hi, Q.ravel(), c, np.zeros(n)]
-        )
+        self.params = _pack(self.lam, self.alpha, lo, hi, Q, c)
         self.rhs_kernel = box_projection_rhs
         self.energy_kernel = box_projection_energy
 
@@ -252,9 +229,7 @@ class PrimalDualNetwork(Model):
                  alpha: float | None = None) -> None:
         Q = _convex(Q)
         n = Q.shape[0]
-        c = _vec(c, n, "c", default=0.0)
-        if not np.all(np.isfinite(c)):
-            raise ValueError("c: expected finite values")
+        c = _vector(c, n, "c")
         G, d = self._pair(A_ub, b_ub, n, "A_ub", "b_ub")
         A, b = self._pair(A_eq, b_eq, n, "A_eq", "b_eq")
         p, m = G.shape[0], A.shape[0]
@@ -275,9 +250,7 @@ class PrimalDualNetwork(Model):
         self.n, self.p, self.m, self.n_states = n, p, m, N
         self.Q, self.c, self.A_ub, self.b_ub, self.A_eq, self.b_eq = Q, c, G, d, A, b
         self.lower, self.upper, self.M, self.q = lo, hi, M, q
-        self.params = np.concatenate(
-            [[float(N), self.lam, self.alpha], lo, hi, M.ravel(), q, np.zeros(2 * N)]
-        )
+        self.params = _pack(self.lam, self.alpha, lo, hi, M, q)
         self.rhs_kernel = primal_dual_rhs
 
     @staticmethod
@@ -287,9 +260,7 @@ class PrimalDualNetwork(Model):
         if A is None or b is None:
             raise ValueError(f"{a_name}, {b_name}: give both or neither")
         A = _matrix(A, a_name, (None, n))
-        b = _vec(b, A.shape[0], b_name)
-        if not np.all(np.isfinite(b)):
-            raise ValueError(f"{b_name}: expected finite values")
+        b = _vector(b, A.shape[0], b_name)
         return A, b
 
     def objective(self, w: Any) -> float:
