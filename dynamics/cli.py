@@ -2,6 +2,7 @@
 
     dynamics scenarios                       list the scenarios with one-line descriptions
     dynamics run NAME [--out DIR] [--seed N] run one scenario, writing into DIR/NAME/
+    dynamics maxcut FILE [--method sb ...] solve a max-cut graph file (G-set format)
     dynamics sweep SCENARIO --grid ...       sweep a scenario's task over a grid (resumable)
 
 A mistake on the command line (an unknown scenario, a negative seed, a bad grid) gets a
@@ -30,6 +31,9 @@ def _build_parser() -> OneLineParser:
     run.add_argument("--seed", type=non_negative_int, default=0,
                      help="random seed, a non-negative integer (default: 0)")
     _add_sweep_command(sub)
+    from dynamics.optimize._cli_maxcut import add_maxcut_parser
+
+    add_maxcut_parser(sub)
     return parser
 
 
@@ -84,6 +88,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"scenario {args.name} finished in {elapsed:.1f} s")
         print(f"results written to {args.out}/{args.name}/ (figures *.png, summary.json)")
         return 0
+    if args.command == "maxcut":
+        from dynamics.optimize._cli_maxcut import run_maxcut_command
+
+        return run_maxcut_command(args)
     if args.command == "sweep":
         from dynamics.sweeps import run_sweep_command
 

@@ -47,6 +47,7 @@ from dynamics.optimize.maxcut import (
     random_maxcut,
 )
 from dynamics.optimize.mean_field import potts_critical_temperature
+from dynamics.optimize.quadratic import PrimalDualNetwork, ProjectionNetwork, QPResult, solve_qp
 from dynamics.optimize.qubo import QUBO, Ising, number_partitioning
 from dynamics.optimize.tsp import (
     KNOWN_OPTIMA,
@@ -110,4 +111,8 @@ __all__ = [
     "cut_value",
     "random_maxcut",
     "GSET_BEST_KNOWN",
+    "ProjectionNetwork",
+    "PrimalDualNetwork",
+    "QPResult",
+    "solve_qp",
 ]

@@ -9,24 +9,10 @@ from typing import Any
 
 import numpy as np
 
+from dynamics.memory._checks import as_rng  # the package's one seed -> Generator rule
 from dynamics.optimize.qubo import QUBO, Ising
 
 __all__ = ["IsingResult", "as_rng", "seed_label"]
-
-
-def as_rng(seed: Any) -> np.random.Generator:
-    """``seed`` (None, int >= 0 or numpy Generator) as a Generator."""
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if seed is None:
-        return np.random.default_rng()
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(
-            f"seed: expected an int or numpy.random.Generator, got {type(seed).__name__}"
-        )
-    if seed < 0:
-        raise ValueError(f"seed: expected a non-negative int, got {seed}")
-    return np.random.default_rng(int(seed))
 
 
 def seed_label(seed: Any) -> int | None:

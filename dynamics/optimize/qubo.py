@@ -63,9 +63,13 @@ def _square(M: Any, argument: str) -> np.ndarray | sp.csr_matrix:
     return np.ascontiguousarray(sym)
 
 
-def _vector(v: Any, n: int, argument: str) -> np.ndarray:
+def _vector(v: Any, n: int, argument: str, finite: bool = True) -> np.ndarray:
+    """A float64 vector of length n (None: zeros; a scalar is broadcast); NaN is always
+    rejected, infinite values unless ``finite`` is False."""
     if v is None:
         return np.zeros(n)
+    if isinstance(v, (str, bytes)):
+        raise TypeError(f"{argument}: expected a numeric vector of length {n}, got a string")
     try:
         arr = np.asarray(v, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -74,7 +78,7 @@ def _vector(v: Any, n: int, argument: str) -> np.ndarray:
         arr = np.full(n, float(arr))
     if arr.shape != (n,):
         raise ValueError(f"{argument}: expected shape ({n},), got {arr.shape}")
-    if not np.all(np.isfinite(arr)):
+    if np.any(np.isnan(arr)) or (finite and not np.all(np.isfinite(arr))):
         raise ValueError(f"{argument}: expected finite values")
     return np.ascontiguousarray(arr)
 
