@@ -15,15 +15,16 @@ and the mean-field equations at temperature T, solved by serial (city by city) i
 Critical temperature (linear stability of the symmetric point v = 1/n): for a perturbation
 in the Fourier mode k != 0 of the positions, ``delta v = -(1/(n T)) M_k delta v`` with the
 city-space matrix ``M_k = 2 cos(2 pi k / n) d + alpha (J - I)`` (J all ones), so the
-symmetric point becomes unstable below ``T_c = max_k max(-lambda_min(M_k), 0) / n``
-(Peterson & Soderberg 1989, section 4). The annealing starts at T_c, multiplies T by
-``cooling`` (0.95) per sweep and stops when the saturation ``sum v^2 / n`` exceeds 0.99
-(or after ``max_sweeps``). If the saturated state still breaks the column constraint (it
-does not threshold to a permutation matrix), the penalty alpha is multiplied by
-``alpha_growth`` (1.5) and the sweeps continue at the current temperature, up to
-``alpha_max`` (the usual remedy of raising the constraint weight; Peterson & Soderberg 1989
-discuss the choice of the penalty); the recorded energy uses the current alpha. Each restart is one start ``v = 1/n`` plus small noise; all restarts
-run in one compiled call.
+symmetric point becomes unstable below ``T_c = max_k max(-lambda_min(M_k), 0) / n`` (the
+linear-stability argument of Peterson & Soderberg 1989). The annealing starts at T_c,
+multiplies T by ``cooling`` (default 0.998) per sweep and stops when the saturation ``sum v^2 /
+n`` exceeds 0.99 (or after ``max_sweeps``). If the saturated state still breaks the column
+constraint (it does not threshold to a permutation matrix), the penalty alpha is multiplied by
+``alpha_growth`` (1.5) and the sweeps continue at the current temperature, up to ``alpha_max``
+(the usual remedy of raising the constraint weight; Peterson & Soderberg 1989 discuss the
+choice of the penalty); the recorded energy uses the current alpha. Each restart is one start
+``v = 1/n`` plus small noise; all restarts run in one compiled call. Distances are normalised
+to a mean off-diagonal distance of 1 and the default penalty is alpha = 1.5.
 """
 
 from __future__ import annotations

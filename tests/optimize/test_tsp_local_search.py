@@ -1,4 +1,4 @@
-"""Decoding, repair, nearest neighbour, 2-opt, Or-opt against brute force; solve_tsp input checks."""
+"""Decoding, repair, nearest neighbour, 2-opt and Or-opt against brute force; bad input."""
 
 from __future__ import annotations
 

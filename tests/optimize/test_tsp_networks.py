@@ -115,7 +115,7 @@ def test_network_results_are_honest_permutations(method):
     assert res.valid == (res.n_valid > 0) and res.repaired == (res.n_valid == 0)
     assert res.length == pytest.approx(dyn.tour_length(inst, res.tour))
     assert res.energy_trace.size >= 1 and res.energy_trace.size == res.trace_x.size
-    for k, length in enumerate(res.lengths):
+    for length in res.lengths:
         assert np.isnan(length) or length >= 0
     polished = dyn.solve_tsp(inst, method, seed=3, restarts=3, repair=True, polish=True)
     assert polished.polished and polished.length <= polished.raw_length + 1e-12
