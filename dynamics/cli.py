@@ -2,6 +2,7 @@
 
     dynamics scenarios                      list the scenarios with one-line descriptions
     dynamics run NAME [--out DIR] [--seed N] run one scenario, writing into DIR/NAME/
+    dynamics tsp FILE [--method NAME] ...    solve a TSP instance (dynamics.optimize)
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", default="results", help="output folder (default: results)")
     run.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     _add_sweep_command(sub)
+    from dynamics.optimize._cli_tsp import add_tsp_parser
+
+    add_tsp_parser(sub)
     return parser
 
 
@@ -61,6 +65,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"scenario {args.name} finished in {elapsed:.1f} s")
         print(f"results written to {args.out}/{args.name}/ (figures *.png, summary.json)")
         return 0
+    if args.command == "tsp":
+        from dynamics.optimize._cli_tsp import run_tsp_command
+
+        return run_tsp_command(args)
     if args.command == "sweep":
         from dynamics.sweeps import run_sweep_command
 

@@ -141,7 +141,7 @@ _OPTIONS = {
     "mean_field": {"alpha": 1.5, "cooling": 0.998, "max_sweeps": 5000, "saturation": 0.99,
                    "noise": 0.01, "t_start_factor": 1.0, "alpha_growth": 1.5,
                    "alpha_max": 20.0},
-    "elastic_net": {"alpha": 0.2, "beta": 2.0, "ratio": 2.0, "k0": 0.2, "decay": 0.99,
+    "elastic_net": {"alpha": 0.2, "beta": 2.0, "ratio": 2.5, "k0": 0.2, "decay": 0.99,
                     "iters_per_k": 25, "k_end": 0.003, "noise": 0.1},
     "nearest_neighbor": {},
     "two_opt": {},
