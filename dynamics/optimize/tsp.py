@@ -177,8 +177,14 @@ def _run_hopfield_tank(inst: TSPInstance, restarts: int, seed: Any, o: dict):
     model = HopfieldTank(inst, A=o["A"], B=o["B"], C=o["C"], D=o["D"], u0=o["u0"],
                          n_tilde=o["n_tilde"], tau=o["tau"], distance_scale=scale)
     u_start = model.initial_states(restarts, seed=seed, noise=float(o["noise"]))
-    sol = solve_ensemble(model, (0.0, float(o["t_end"])), u_start, rtol=float(o["rtol"]),
-                         atol=1e-6, n_eval=int(o["n_eval"]))
+    t_end = float(o["t_end"])
+    if t_end <= 0:
+        raise ValueError(f"t_end: expected > 0, got {t_end}")
+    # output times spaced geometrically: the descent takes a few hundredths of tau
+    times = np.concatenate([[0.0], np.geomspace(min(1e-4, t_end / 10), t_end,
+                                                max(int(o["n_eval"]), 2) - 1)])
+    sol = solve_ensemble(model, (0.0, t_end), u_start, rtol=float(o["rtol"]), atol=1e-6,
+                         t_eval=times)
     finals = model.output(sol.y[:, :, -1])
     states = list(finals)
     energies = sol.energy if sol.energy is not None else None
