@@ -1,4 +1,4 @@
-"""TSPLIB benchmark: every TSP method on six TSPLIB instances over 10 seeds (dyn.sweep), with and without polish.
+"""TSPLIB benchmark: each TSP method on six instances over 10 seeds via dyn.sweep, raw and polished.
 
 Methods: the elastic net (Durbin & Willshaw 1987), Potts mean-field annealing (Peterson &
 Soderberg 1989), the Hopfield-Tank network (Hopfield & Tank 1985; on the instances of at most
