@@ -2,11 +2,12 @@
 
     dynamics scenarios                       list the scenarios with one-line descriptions
     dynamics run NAME [--out DIR] [--seed N] run one scenario, writing into DIR/NAME/
-    dynamics maxcut FILE [--method sb ...] solve a max-cut graph file (G-set format)
     dynamics sweep SCENARIO --grid ...       sweep a scenario's task over a grid (resumable)
+    dynamics tsp FILE [--method NAME] ...    solve a TSP instance (TSPLIB file or CSV)
+    dynamics maxcut FILE [--method sb ...]   solve a max-cut graph file (G-set format)
 
-A mistake on the command line (an unknown scenario, a negative seed, a bad grid) gets a
-one-line error and exit status 2.
+A mistake on the command line (an unknown scenario, a negative seed, a bad grid, a bad file)
+gets a one-line error and exit status 2.
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ def _build_parser() -> OneLineParser:
     from dynamics.optimize._cli_maxcut import add_maxcut_parser
 
     add_maxcut_parser(sub)
+    from dynamics.optimize._cli_tsp import add_tsp_parser
+
+    add_tsp_parser(sub)
     return parser
 
 
@@ -92,6 +96,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from dynamics.optimize._cli_maxcut import run_maxcut_command
 
         return run_maxcut_command(args)
+    if args.command == "tsp":
+        from dynamics.optimize._cli_tsp import run_tsp_command
+
+        return run_tsp_command(args)
     if args.command == "sweep":
         from dynamics.sweeps import run_sweep_command
 

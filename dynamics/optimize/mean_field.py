@@ -15,11 +15,16 @@ and the mean-field equations at temperature T, solved by serial (city by city) i
 Critical temperature (linear stability of the symmetric point v = 1/n): for a perturbation
 in the Fourier mode k != 0 of the positions, ``delta v = -(1/(n T)) M_k delta v`` with the
 city-space matrix ``M_k = 2 cos(2 pi k / n) d + alpha (J - I)`` (J all ones), so the
-symmetric point becomes unstable below ``T_c = max_k max(-lambda_min(M_k), 0) / n``
-(Peterson & Soderberg 1989, section 4). The annealing starts at T_c, multiplies T by
-``cooling`` (0.95) per sweep and stops when the saturation ``sum v^2 / n`` exceeds 0.99
-(or after ``max_sweeps``). Each restart is one start ``v = 1/n`` plus small noise; all restarts
-run in one compiled call.
+symmetric point becomes unstable below ``T_c = max_k max(-lambda_min(M_k), 0) / n`` (the
+linear-stability argument of Peterson & Soderberg 1989). The annealing starts at T_c,
+multiplies T by ``cooling`` (default 0.998) per sweep and stops when the saturation ``sum v^2 /
+n`` exceeds 0.99 (or after ``max_sweeps``). If the saturated state still breaks the column
+constraint (it does not threshold to a permutation matrix), the penalty alpha is multiplied by
+``alpha_growth`` (1.5) and the sweeps continue at the current temperature, up to ``alpha_max``
+(the usual remedy of raising the constraint weight; Peterson & Soderberg 1989 discuss the
+choice of the penalty); the recorded energy uses the current alpha. Each restart is one start
+``v = 1/n`` plus small noise; all restarts run in one compiled call. Distances are normalised
+to a mean off-diagonal distance of 1 and the default penalty is alpha = 1.5.
 """
 
 from __future__ import annotations
@@ -65,10 +70,10 @@ def _energy(d, v, p, alpha):
 
 @nb.njit(cache=True)
 def potts_anneal(d, alpha, t_start, cooling, max_sweeps, saturation, noise, seed,
-                 states, energies, temps):
+                 alpha_growth, alpha_max, states, energies, temps, final_alpha):
     """Anneal every restart r: ``states[r]`` (n, n) receives the final v; ``energies[r, s]``
-    and ``temps[s]`` the energy and temperature after sweep s (NaN after the stop).
-    Returns the number of sweeps of each restart."""
+    and ``temps[s]`` the energy and temperature after sweep s (NaN after the stop), and
+    ``final_alpha[r]`` the penalty at the end. Returns the number of sweeps of each restart."""
     np.random.seed(seed)
     m = states.shape[0]
     n = d.shape[0]
@@ -95,6 +100,7 @@ def potts_anneal(d, alpha, t_start, cooling, max_sweeps, saturation, noise, seed
                 s += v[y, i]
             col[i] = s
         temp = t_start
+        alpha_r = alpha
         for sweep in range(max_sweeps):
             np.random.shuffle(order)
             for q in range(n):
@@ -102,7 +108,7 @@ def potts_anneal(d, alpha, t_start, cooling, max_sweeps, saturation, noise, seed
                 hx = np.dot(d[x], p)
                 lo = np.inf
                 for i in range(n):
-                    h[i] = hx[i] + alpha * (col[i] - v[x, i])
+                    h[i] = hx[i] + alpha_r * (col[i] - v[x, i])
                     if h[i] < lo:
                         lo = h[i]
                 tot = 0.0
@@ -115,7 +121,7 @@ def potts_anneal(d, alpha, t_start, cooling, max_sweeps, saturation, noise, seed
                     v[x, i] = new
                 for i in range(n):
                     p[x, i] = v[x, (i + 1) % n] + v[x, (i - 1) % n]
-            energies[r, sweep] = _energy(d, v, p, alpha)
+            energies[r, sweep] = _energy(d, v, p, alpha_r)
             temps[sweep] = temp
             sweeps[r] = sweep + 1
             sat = 0.0
@@ -123,6 +129,30 @@ def potts_anneal(d, alpha, t_start, cooling, max_sweeps, saturation, noise, seed
                 for i in range(n):
                     sat += v[x, i] * v[x, i]
             if sat / n > saturation:
-                break
+                if _is_permutation(v) or alpha_r >= alpha_max:
+                    break
+                alpha_r *= alpha_growth  # constraint violated: stiffen the penalty, go on
+                continue
             temp *= cooling
+        final_alpha[r] = alpha_r
     return sweeps
+
+
+@nb.njit(cache=True)
+def _is_permutation(v):
+    n = v.shape[0]
+    for x in range(n):
+        c = 0
+        for i in range(n):
+            if v[x, i] > 0.5:
+                c += 1
+        if c != 1:
+            return False
+    for i in range(n):
+        c = 0
+        for x in range(n):
+            if v[x, i] > 0.5:
+                c += 1
+        if c != 1:
+            return False
+    return True

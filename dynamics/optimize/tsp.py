@@ -139,8 +139,9 @@ _OPTIONS = {
                       "n_tilde": None, "tau": 1.0, "t_end": 3.0, "noise": 0.1, "rtol": 1e-6,
                       "n_eval": 61},
     "mean_field": {"alpha": 1.5, "cooling": 0.998, "max_sweeps": 5000, "saturation": 0.99,
-                   "noise": 0.01, "t_start_factor": 1.0},
-    "elastic_net": {"alpha": 0.2, "beta": 2.0, "ratio": 2.0, "k0": 0.2, "decay": 0.99,
+                   "noise": 0.01, "t_start_factor": 1.0, "alpha_growth": 1.5,
+                   "alpha_max": 20.0},
+    "elastic_net": {"alpha": 0.2, "beta": 2.0, "ratio": 2.5, "k0": 0.2, "decay": 0.99,
                     "iters_per_k": 25, "k_end": 0.003, "noise": 0.1},
     "nearest_neighbor": {},
     "two_opt": {},
@@ -176,8 +177,14 @@ def _run_hopfield_tank(inst: TSPInstance, restarts: int, seed: Any, o: dict):
     model = HopfieldTank(inst, A=o["A"], B=o["B"], C=o["C"], D=o["D"], u0=o["u0"],
                          n_tilde=o["n_tilde"], tau=o["tau"], distance_scale=scale)
     u_start = model.initial_states(restarts, seed=seed, noise=float(o["noise"]))
-    sol = solve_ensemble(model, (0.0, float(o["t_end"])), u_start, rtol=float(o["rtol"]),
-                         atol=1e-6, n_eval=int(o["n_eval"]))
+    t_end = float(o["t_end"])
+    if t_end <= 0:
+        raise ValueError(f"t_end: expected > 0, got {t_end}")
+    # output times spaced geometrically: the descent takes a few hundredths of tau
+    times = np.concatenate([[0.0], np.geomspace(min(1e-4, t_end / 10), t_end,
+                                                max(int(o["n_eval"]), 2) - 1)])
+    sol = solve_ensemble(model, (0.0, t_end), u_start, rtol=float(o["rtol"]), atol=1e-6,
+                         t_eval=times)
     finals = model.output(sol.y[:, :, -1])
     states = list(finals)
     energies = sol.energy if sol.energy is not None else None
@@ -202,11 +209,14 @@ def _run_mean_field(inst: TSPInstance, restarts: int, seed: Any, o: dict):
     states = np.empty((restarts, n, n))
     energies = np.full((restarts, max_sweeps), np.nan)
     temps = np.full(max_sweeps, np.nan)
+    final_alpha = np.empty(restarts)
     sweeps = potts_anneal(dn, alpha, float(o["t_start_factor"]) * t_c, cooling, max_sweeps,
-                          float(o["saturation"]), float(o["noise"]), _rng_seed(seed), states,
-                          energies, temps)
+                          float(o["saturation"]), float(o["noise"]), _rng_seed(seed),
+                          float(o["alpha_growth"]), float(o["alpha_max"]), states, energies,
+                          temps, final_alpha)
     traces = [energies[r, : sweeps[r]] for r in range(restarts)]
     info = {"critical_temperature": t_c, "sweeps": [int(s) for s in sweeps],
+            "final_alpha": [float(a) for a in final_alpha],
             "distance_normalisation": "mean off-diagonal distance"}
     sweep_numbers = np.arange(1, max_sweeps + 1)
     return list(states), [decode_tour(v) for v in states], traces, sweep_numbers, info

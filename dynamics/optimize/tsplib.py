@@ -462,6 +462,7 @@ def load_tour(path: str | Path) -> np.ndarray:
         raise lines.error(None, "no TOUR_SECTION")
     n = _dimension(lines, header) if "DIMENSION" in header else None
     ids: list[int] = []
+    seen: set[int] = set()
     last = None
     for lineno, toks in sections["TOUR_SECTION"]:
         last = lineno
@@ -478,14 +479,17 @@ def load_tour(path: str | Path) -> np.ndarray:
                 break
             if v < 1 or (n is not None and v > n):
                 raise lines.error(lineno, f"tour: city id {v} out of range 1..{n}")
+            if v - 1 in seen:
+                raise lines.error(lineno, f"tour: city {v} appears twice")
+            seen.add(v - 1)
             ids.append(v - 1)
         if done:
             break
     tour = np.asarray(ids, dtype=np.int64)
     if n is not None and tour.size != n:
         raise lines.error(last, f"tour: expected {n} cities (DIMENSION), got {tour.size}")
-    if np.unique(tour).size != tour.size or tour.size < 3:
-        raise lines.error(last, "tour: a city appears twice")
+    if tour.size < 3:
+        raise lines.error(last, f"tour: expected at least 3 cities, got {tour.size}")
     return tour
 
 
