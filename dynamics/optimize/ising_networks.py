@@ -165,6 +165,9 @@ def hopfield_descent(
     max_sweeps: sweep limit per descent (status 0 with a message if one is reached).
     seed: int or numpy Generator (sweep orders and starts).
     time_limit: stop starting new restarts after this many seconds.
+
+    ``result.extra["sweep_energy"]`` holds the energy after every sweep of the first descent
+    (non-increasing).
     """
     problem = check_ising(problem)
     restarts = positive_int(restarts, "restarts")
@@ -184,6 +187,8 @@ def hopfield_descent(
         t0 = time.perf_counter()
         sweeps, _, converged, trace = _descend(problem, csr, s, rng, max_sweeps)
         t1 = time.perf_counter()
+        if r == 0:
+            sweep_energy = trace.copy()
         for k, e in enumerate(trace):
             tracker.record(t0 + (k + 1) / sweeps * (t1 - t0), float(e))
         tracker.offer(s, t1)
@@ -195,7 +200,7 @@ def hopfield_descent(
     if status == 1:
         msg += f"; time limit reached after {done} restart(s)"
     return tracker.result("descent", seed, time.perf_counter(), total, done, status=status,
-                          message=msg)
+                          message=msg, sweep_energy=sweep_energy)
 
 
 def _default_temperatures(problem: Ising) -> tuple[float, float]:

@@ -157,6 +157,23 @@ def test_descent_reaches_a_local_minimum_and_never_rises():
     assert "local minimum" in res.message
 
 
+@settings(max_examples=20, deadline=None)
+@given(n=st.integers(2, 30), seed=st.integers(0, 10_000))
+def test_descent_energy_never_increases(n, seed):
+    ising = random_ising(n, seed=seed, sparse=seed % 2 == 0)
+    res = dyn.hopfield_descent(ising, seed=seed)
+    sweeps = res.extra["sweep_energy"]
+    assert np.all(np.diff(sweeps) <= 1e-9)
+    assert sweeps[-1] == pytest.approx(res.energy)
+
+
+def test_anneal_sweep_energies_are_reported():
+    ising = random_ising(20, seed=2)
+    res = dyn.glauber_annealing(ising, sweeps=50, seed=0)
+    assert res.extra["sweep_energy"].size >= 50
+    assert res.extra["sweep_energy"][-1] == pytest.approx(res.energy)
+
+
 def test_graded_network_energy_descends_along_dyn_solve():
     ising = random_ising(8, seed=11, fields=False)
     res = dyn.graded_network(ising, seed=0)
