@@ -18,7 +18,7 @@ Cases (each checks that both solvers end at the same state):
    relative 1e-3.)
 
 Compilation is excluded (every solver is called once before timing); each time is the median
-of several repeats, ours and the baseline called in turn in every repeat. BLAS runs
+of at least 7 repeats, ours and the baseline called in turn in every repeat. BLAS runs
 single-threaded by default (``--blas-threads`` to change it; it must be set before numpy
 loads, so it is read from the command line first): on a machine whose cores are shared with
 other jobs a multi-threaded OpenBLAS spins on busy cores and a small matrix product can get
@@ -177,7 +177,7 @@ def case_ensemble(n: int, n_traj: int, n_scipy: int, repeats: int) -> dict:
             np.tanh(Y0, v)
             np.dot(v, w_t, out)
 
-    (_, floor_total), _ = interleaved([ours, arithmetic_floor], max(3, repeats // 2))
+    (_, floor_total), _ = interleaved([ours, arithmetic_floor], repeats)
     floor = floor_total / n_traj
     return {"case": f"ensemble {n_traj} x N={n}, per trajectory vs looping solve_ivp RK45",
             "ours": per_ours, "baseline": per_scipy, "ratio": per_scipy / per_ours,
@@ -206,17 +206,18 @@ def case_lorenz(repeats: int) -> list[dict]:
     model = dyn.UserModel(lorenz, n_states=3, params=[10.0, 28.0, 8.0 / 3.0])
     y0 = np.array([1.0, 1.0, 1.0])
     t_end, rtol, atol = 10.0, 1e-8, 1e-10
-    ours = lambda: dyn.solve(model, (0.0, t_end), y0, rtol=rtol, atol=atol)  # noqa: E731
-    ours()
     rows = []
-    for method in ("RK45", "DOP853"):
+    for ours_method, method in (("dopri5", "RK45"), ("dopri5", "DOP853"), ("tsit5", "RK45")):
+        ours = lambda om=ours_method: dyn.solve(model, (0.0, t_end), y0, method=om,  # noqa: E731
+                                                rtol=rtol, atol=atol)
+        ours()
         scipy = lambda m=method: solve_ivp(lorenz_python, (0.0, t_end), y0, method=m,  # noqa: E731
                                            rtol=rtol, atol=atol)
         scipy()
         (t_ours, t_scipy), (sol, ref) = interleaved([ours, scipy], repeats, inner=[10, 1])
         scale = float(np.max(np.abs(ref.y[:, -1])))
         diff = float(np.max(np.abs(sol.y[:, -1] - ref.y[:, -1]))) / scale
-        rows.append({"case": f"Lorenz UserModel rtol=1e-8, dopri5 vs solve_ivp {method}",
+        rows.append({"case": f"Lorenz UserModel rtol=1e-8, {ours_method} vs solve_ivp {method}",
                      "ours": t_ours, "baseline": t_scipy, "ratio": t_scipy / t_ours,
                      "target": ">= 50x", "ok": t_scipy / t_ours >= 50, "diff": diff,
                      "diff_ok": diff < 1e-3,
@@ -235,8 +236,9 @@ def main() -> None:
           f"BLAS threads {os.environ['OPENBLAS_NUM_THREADS']}")
     print(f"tolerances rtol={RTOL:g}, atol={ATOL:g} (Lorenz: 1e-8 / 1e-10); medians of up to "
           f"{args.repeats} repeats after a warm-up call, ours and the baseline interleaved")
-    rows = [case_single(100, args.repeats), case_blas_floor(2000, max(3, args.repeats // 2)),
-            case_ensemble(100, 256, 16, max(3, args.repeats // 2)), *case_lorenz(args.repeats)]
+    repeats = max(7, args.repeats)
+    rows = [case_single(100, repeats), case_blas_floor(2000, repeats),
+            case_ensemble(100, 256, 16, repeats), *case_lorenz(repeats)]
     header = (f"{'case':<66} {'ours [s]':>10} {'baseline [s]':>13} {'ratio':>20} "
               f"{'target':>14} {'met':>4} {'end-state diff':>16}")
     print(header)
