@@ -12,12 +12,14 @@ This subpackage is imported on first use (``dynamics.plot`` or ``import dynamics
   trajectories of a two-state model (or a 2-D slice of a larger one).
 * :func:`patterns` -- states as images on one grey scale with one colour bar.
 * :func:`capacity`, :func:`basins` -- capacity curves and basins of attraction.
+* :func:`tour` -- a TSP tour over its cities.
 """
 
 from dynamics.plot.images import patterns
 from dynamics.plot.memory import basins, capacity
 from dynamics.plot.phase import phase_plane
 from dynamics.plot.timeseries import energy, overlap, trajectories
+from dynamics.plot.tour import tour
 
 __all__ = [
     "energy",
@@ -27,4 +29,5 @@ __all__ = [
     "patterns",
     "capacity",
     "basins",
+    "tour",
 ]
