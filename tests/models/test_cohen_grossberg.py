@@ -193,7 +193,10 @@ def test_energy_never_increases_along_dopri5_trajectories(seed, n, a, b, d, gain
         d=(d, {"gain": gain}),
     )
     sol = dyn.solve(model, (0.0, 10.0), rng.normal(size=n) * 2, rtol=1e-8, atol=1e-10)
-    assert sol.status >= 0
+    # V is non-increasing but need not be bounded below: with a = 1 + x^2 and a ReLU signal a
+    # net self-excitation stronger than the decay blows up in finite time, which the solver
+    # reports (status -1); the energy must still fall along everything it computed
+    assert sol.status >= 0 or np.max(np.abs(sol.y[:, -1])) > 1e3, sol.message
     assert not sol.energy_increases, sol.max_energy_increase
     assert np.all(np.diff(sol.energy) <= 1e-9 * (1 + np.abs(sol.energy[:-1])))
 
