@@ -55,6 +55,7 @@ from dynamics.integrate.engine import (
     STATUS_SUCCESS,
     all_finite,
     combine_stages,
+    error_norm,
     grow_rows,
     grow_vector,
     interpolate,
@@ -305,9 +306,7 @@ def integrate_dde(rhs, delay, energy, p, q, n_delays, y0, t0, t1, edges, coef, A
         combine_stages(y, h_step, b_row, 0, s_, K, y_new)
         if all_finite(y_new) and all_finite(K[s_ - 1]):
             stage_sum(h_step, e, K, err_vec)
-            for i in range(n):
-                scale[i] = atol[i] + rtol * max(abs(y[i]), abs(y_new[i]))
-            err = rms_norm(err_vec, scale)
+            err = error_norm(err_vec, y, y_new, atol, rtol)
         else:
             err = math.inf
         if not math.isfinite(err):
