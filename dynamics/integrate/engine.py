@@ -18,6 +18,7 @@ import numpy as np
 from numba import types
 from numba.core.errors import NumbaExperimentalFeatureWarning
 
+from dynamics.integrate.dense import continuous_extension, interpolate, n_rows
 from dynamics.integrate.status import Reason, Status
 from dynamics.models.base import (
     ENERGY_SIGNATURE,
@@ -48,8 +49,6 @@ REASON_EVENT_ERROR = int(Reason.EVENT_ERROR)
 REASON_OUTPUT_FULL = int(Reason.OUTPUT_FULL)
 
 _EPS = 2.220446049250313e-16
-_FACTOR_MIN = 0.2  # smallest step-size factor per step (Hairer's fac1)
-_FACTOR_MAX = 10.0  # largest step-size factor per step (Hairer's fac2)
 
 
 @nb.njit(ENERGY_SIGNATURE, cache=True)
@@ -151,6 +150,44 @@ def error_norm(err_vec, y, y_new, atol, rtol):
 
 
 @_jit
+def step_error(h, e, e3, has_e3, K, y, y_new, atol, rtol, err_vec):
+    """The error of a step: the scaled RMS norm of ``h sum e_i k_i``; with a second estimate
+    ``e3`` Hairer's DOP853 combination err5^2 / sqrt(err5^2 + 0.01 err3^2) (scipy's DOP853
+    computes the same number)."""
+    stage_sum(h, e, K, err_vec)
+    err5 = error_norm(err_vec, y, y_new, atol, rtol)
+    if not has_e3:
+        return err5
+    stage_sum(h, e3, K, err_vec)
+    err3 = error_norm(err_vec, y, y_new, atol, rtol)
+    if err5 == 0.0 and err3 == 0.0:
+        return 0.0
+    return err5 * (err5 / math.sqrt(err5 * err5 + 0.01 * err3 * err3))
+
+
+@_jit
+def dense_step(rhs, p, t, h, y, y_new, f_old, f_new, K, A, c, s, D, hermite, r, work):
+    """The interpolant of an accepted step into ``r``: first the method's extra stages
+    ``s .. S-1`` (rows of ``A`` beyond the step's stages, DOP853's 14-16), then the
+    coefficients (:func:`dynamics.integrate.dense.continuous_extension`). Returns the number
+    of right-hand-side evaluations (S - s); the caller checks the kernel error flag."""
+    n_all = A.shape[0]
+    for st in range(s, n_all):
+        combine_stages(y, h, A, st, st, K, work)
+        rhs(t + c[st] * h, work, p, K[st])
+    continuous_extension(y, y_new, f_old, f_new, K, D, hermite, h, r)
+    return n_all - s
+
+
+@_jit
+def has_nonzero(v):
+    for i in range(v.shape[0]):
+        if v[i] != 0.0:
+            return True
+    return False
+
+
+@_jit
 def all_finite(v):
     for i in range(v.shape[0]):
         if not math.isfinite(v[i]):
@@ -195,36 +232,6 @@ def interpolation_coefficients(y, y_new, f_old, f_new, K, d, h, has_d, r):
             if ds != 0.0:
                 for i in range(n):
                     r[4, i] += ds * K[s, i]
-
-
-@_jit
-def dense_coefficients(y, y_new, f_old, f_new, K, d, Q, h, has_d, has_q, r):
-    """Fill r (5, n) for one step: from the method's own interpolant (``r[1:] = h Q K``) when
-    it has one, else the Hermite form with the ``d`` correction."""
-    if not has_q:
-        interpolation_coefficients(y, y_new, f_old, f_new, K, d, h, has_d, r)
-        return
-    n = y.shape[0]
-    for i in range(n):
-        r[0, i] = y[i]
-    for j in range(4):
-        for i in range(n):
-            r[j + 1, i] = 0.0
-        for st in range(Q.shape[1]):
-            a = h * Q[j, st]
-            if a != 0.0:
-                for i in range(n):
-                    r[j + 1, i] += a * K[st, i]
-
-
-@_jit
-def interpolate(r, theta, out):
-    """The continuous extension at fraction ``theta`` of the step (see tableaus.py)."""
-    t1 = 1.0 - theta
-    for i in range(out.shape[0]):
-        out[i] = r[0, i] + theta * (
-            r[1, i] + t1 * (r[2, i] + theta * (r[3, i] + t1 * r[4, i]))
-        )
 
 
 @_jit
@@ -355,9 +362,9 @@ def integrate_single(
     b,
     c,
     e,
-    d,
-    Q,
-    has_q,
+    e3,
+    D,
+    hermite,
     fsal,
     adaptive,
     error_exponent,
@@ -367,6 +374,8 @@ def integrate_single(
     atol,
     beta,
     safety,
+    factor_min,
+    factor_max,
     t_eval,
     save_every,
     max_steps,
@@ -394,20 +403,18 @@ def integrate_single(
     """
     n = y0.shape[0]
     s = b.shape[0]
-    has_d = False
-    for i in range(s):
-        if d[i] != 0.0:
-            has_d = True
+    has_e3 = has_nonzero(e3)
     use_t_eval = t_eval.shape[0] > 0
 
-    K = np.empty((s, n))
+    K = np.empty((A.shape[0], n))  # the step's stages, then the interpolant's extra stages
     b_row = b.reshape((1, s))  # the weights as a one-row tableau for combine_stages
     y = y0.copy()
     y_new = np.empty(n)
     work = np.empty(n)
     f_new = np.empty(n)
     err_vec = np.empty(n)
-    r = np.empty((5, n))
+    m_rows = n_rows(D, hermite)
+    r = np.empty((m_rows, n))
 
     cap = t_eval.shape[0] if use_t_eval else min(64, max_rows)
     ts = np.empty(max(cap, 1))
@@ -428,7 +435,7 @@ def integrate_single(
 
     dense_cap = min(64, max_dense) if want_dense else 1
     dense_t = np.empty(dense_cap + 1)
-    dense_r = np.empty((dense_cap, 5, n))
+    dense_r = np.empty((dense_cap, m_rows, n))
     n_dense = 0
 
     status = STATUS_SUCCESS
@@ -533,8 +540,7 @@ def integrate_single(
 
         if adaptive:
             if finite:
-                stage_sum(h_step, e, K, err_vec)
-                err = error_norm(err_vec, y, y_new, atol, rtol)
+                err = step_error(h_step, e, e3, has_e3, K, y, y_new, atol, rtol, err_vec)
             else:
                 err = math.inf
             if not math.isfinite(err):
@@ -544,10 +550,10 @@ def integrate_single(
                 continue
             fac11 = err**expo
             fac = fac11 / facold**beta
-            fac = max(1.0 / _FACTOR_MAX, min(1.0 / _FACTOR_MIN, fac / safety))
+            fac = max(1.0 / factor_max, min(1.0 / factor_min, fac / safety))
             if err > 1.0:
                 nrej += 1
-                h = h_step / min(1.0 / _FACTOR_MIN, fac11 / safety)
+                h = h_step / min(1.0 / factor_min, fac11 / safety)
                 last_rejected = True
                 continue
             facold = max(err, 1e-4)
@@ -580,12 +586,22 @@ def integrate_single(
             break
         t_new = t1 if finishing else t + h_step
 
-        need_interp = use_t_eval or n_events > 0 or want_dense
-        if need_interp:
-            dense_coefficients(y, y_new, K[0], f_new, K, d, Q, h_step, has_d, has_q, r)
+        # the interpolant (and any extra stages) only where this step needs one: an output
+        # time inside it, dense output, or (below) an event crossing in it
+        r_ready = want_dense or (
+            use_t_eval and next_eval < t_eval.shape[0] and t_eval[next_eval] < t_new
+        )
+        if r_ready:
+            nfev += dense_step(rhs, p, t, h_step, y, y_new, K[0], f_new, K, A, c, s, D,
+                               hermite, r, work)
+            if err_flag[0] != 0:
+                status = STATUS_FAILED
+                reason = REASON_RHS_ERROR
+                break
 
         # events: sign changes of g over the step
         theta_stop = 2.0
+        dense_raised = False
         if n_events > 0:
             n_active = 0
             for q in range(n_events):
@@ -593,13 +609,22 @@ def integrate_single(
                 if g_new[q] != g_new[q]:
                     ev_nan[q] = True
                 if crossing(g_old[q], g_new[q], zero_pending[q], ev_direction[q]):
+                    if err_flag[0] != 0:
+                        break  # the event kernel raised: reported below
+                    if not r_ready:
+                        nfev += dense_step(rhs, p, t, h_step, y, y_new, K[0], f_new, K, A, c,
+                                           s, D, hermite, r, work)
+                        r_ready = True
+                        if err_flag[0] != 0:
+                            dense_raised = True
+                            break
                     roots[q] = locate_root(events[q], r, t, h_step, g_old[q], g_new[q], work)
                     n_active += 1
                 else:
                     roots[q] = 2.0
             if err_flag[0] != 0:
                 status = STATUS_FAILED
-                reason = REASON_EVENT_ERROR
+                reason = REASON_RHS_ERROR if dense_raised else REASON_EVENT_ERROR
                 break
             if n_active > 0:
                 for q in range(n_events):
@@ -795,9 +820,9 @@ def single_engine(n_events_slots: int):
             _vec,
             _vec,
             _vec,
-            _vec,  # b c e d
-            _mat,  # Q
-            types.boolean,  # has_q
+            _vec,  # b c e e3
+            _mat,  # D (continuous extension rows)
+            types.boolean,  # hermite
             types.boolean,
             types.boolean,
             _f8,  # error exponent
@@ -807,6 +832,8 @@ def single_engine(n_events_slots: int):
             _vec,  # atol
             _f8,
             _f8,  # beta safety
+            _f8,
+            _f8,  # factor_min factor_max
             _vec,  # t_eval
             types.int64,
             types.int64,

@@ -17,9 +17,8 @@ import numba as nb
 import numpy as np
 from numba import types
 
+from dynamics.integrate.dense import n_rows
 from dynamics.integrate.engine import (
-    _FACTOR_MAX,
-    _FACTOR_MIN,
     ENERGY_T,
     ENGINE_OPTIONS,
     REASON_ENERGY_ERROR,
@@ -35,12 +34,12 @@ from dynamics.integrate.engine import (
     _jit,
     all_finite,
     combine_stages,
-    dense_coefficients,
-    error_norm,
+    dense_step,
+    has_nonzero,
     initial_step,
     interpolate,
     max_abs,
-    stage_sum,
+    step_error,
     step_too_small,
 )
 from dynamics.models.base import RHS_BATCH_SIGNATURE
@@ -128,9 +127,9 @@ def integrate_ensemble(
     b,
     c,
     e,
-    d,
-    Q,
-    has_q,
+    e3,
+    D,
+    hermite,
     fsal,
     adaptive,
     error_exponent,
@@ -140,6 +139,8 @@ def integrate_ensemble(
     atol,
     beta,
     safety,
+    factor_min,
+    factor_max,
     t_eval,
     max_steps,
     stop_at_equilibrium,
@@ -158,14 +159,12 @@ def integrate_ensemble(
     m, n = Y0.shape
     s = b.shape[0]
     nt = t_eval.shape[0]
-    has_d = False
-    for i in range(s):
-        if d[i] != 0.0:
-            has_d = True
+    has_e3 = has_nonzero(e3)
 
     Y = Y0.copy()
     B = b.reshape((1, s))
     K = np.empty((s, m, n))
+    Kj = np.empty((A.shape[0], n))  # one trajectory's stages and the interpolant's extra ones
     Ytmp = np.empty((m, n))
     Ynew = np.empty((m, n))
     Fnew = np.empty((m, n))
@@ -177,7 +176,7 @@ def integrate_ensemble(
     next_eval = np.zeros(m, dtype=np.int64)
     ident = np.arange(m)
     tvec = np.empty(m)
-    r = np.empty((5, n))
+    r = np.empty((n_rows(D, hermite), n))
     work = np.empty(n)
     work2 = np.empty(n)
     err_vec = np.empty(n)
@@ -302,8 +301,8 @@ def integrate_ensemble(
             elif adaptive:
                 err = math.inf
                 if finite:
-                    stage_sum(hs, e, K[:, j, :], err_vec)
-                    err = error_norm(err_vec, Y[j], Ynew[j], atol, rtol)
+                    err = step_error(hs, e, e3, has_e3, K[:, j, :], Y[j], Ynew[j], atol, rtol,
+                                     err_vec)
                 if not math.isfinite(err):
                     accepted = False
                     H[j] = 0.25 * hs
@@ -311,10 +310,10 @@ def integrate_ensemble(
                 else:
                     fac11 = err**expo
                     fac = fac11 / facold[j] ** beta
-                    fac = max(1.0 / _FACTOR_MAX, min(1.0 / _FACTOR_MIN, fac / safety))
+                    fac = max(1.0 / factor_max, min(1.0 / factor_min, fac / safety))
                     if err > 1.0:
                         accepted = False
-                        H[j] = hs / min(1.0 / _FACTOR_MIN, fac11 / safety)
+                        H[j] = hs / min(1.0 / factor_min, fac11 / safety)
                         last_rejected[j] = True
                     else:
                         facold[j] = max(err, 1e-4)
@@ -342,11 +341,19 @@ def integrate_ensemble(
                 else:
                     nacc[traj] += 1
                     t_new = t1 if finishing[j] else T[j] + hs
-                    if next_eval[j] < nt and t_eval[next_eval[j]] <= t_new:
-                        dense_coefficients(
-                            Y[j], Ynew[j], K[0, j], Fnew[j], K[:, j, :], d, Q, hs, has_d, has_q,
-                            r,
-                        )
+                    if next_eval[j] < nt and t_eval[next_eval[j]] < t_new:
+                        # the interpolant (with any extra stages) for output inside the step
+                        for st in range(s):
+                            for i in range(n):
+                                Kj[st, i] = K[st, j, i]
+                        nfev[traj] += dense_step(rhs, p, T[j], hs, Y[j], Ynew[j], Kj[0],
+                                                 Fnew[j], Kj, A, c, s, D, hermite, r, work2)
+                        if err_flag[0] != 0:
+                            err_flag[0] = 0
+                            status[traj] = STATUS_FAILED
+                            reason[traj] = REASON_RHS_ERROR
+                            finished = True
+                    if not finished:
                         while next_eval[j] < nt and t_eval[next_eval[j]] <= t_new:
                             te = t_eval[next_eval[j]]
                             if te == t_new:
@@ -422,9 +429,9 @@ def ensemble_engine():
             _vec,
             _vec,
             _vec,
-            _vec,
-            _mat,  # Q
-            types.boolean,  # has_q
+            _vec,  # b c e e3
+            _mat,  # D (continuous extension rows)
+            types.boolean,  # hermite
             types.boolean,
             types.boolean,
             _f8,
@@ -434,6 +441,8 @@ def ensemble_engine():
             _vec,
             _f8,
             _f8,
+            _f8,
+            _f8,  # factor_min factor_max
             _vec,
             types.int64,
             types.boolean,

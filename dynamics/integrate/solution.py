@@ -14,8 +14,8 @@ class DenseOutput:
 
     ``sol(t)`` returns the state at time ``t`` (shape ``(n,)``) or at each of an array of
     times (shape ``(n, len(t))``), from the method's interpolant: dopri5's 4th-order
-    continuous extension (Hairer's DOPRI5 dense output), tsit5's own 4th-order interpolant,
-    cubic Hermite for euler, rk4 and bs32.
+    continuous extension (Hairer's DOPRI5 dense output), dop853's 7th-order one (Hairer's
+    DOP853), tsit5's own 4th-order interpolant, cubic Hermite for euler, rk4 and bs32.
 
     ``breakpoints`` are the step boundaries (step k spans ``[t[k], t[k+1]]``), ``coefficients``
     the interpolation coefficients per step. ``t_max`` (default: the last breakpoint) is where
@@ -27,7 +27,7 @@ class DenseOutput:
         self, breakpoints: np.ndarray, coefficients: np.ndarray, t_max: float | None = None
     ) -> None:
         self.t = breakpoints  # (n_steps + 1,)
-        self.r = coefficients  # (n_steps, 5, n)
+        self.r = coefficients  # (n_steps, M, n); M = 5 for dopri5, 8 for dop853
         self.t_min = float(breakpoints[0])
         self.t_max = float(breakpoints[-1]) if t_max is None else float(t_max)
 
@@ -48,9 +48,11 @@ class DenseOutput:
         idx = np.clip(np.searchsorted(self.t, tt, side="right") - 1, 0, len(self.r) - 1)
         h = self.t[idx + 1] - self.t[idx]
         theta = ((tt - self.t[idx]) / h)[:, None]
-        r = self.r[idx]  # (m, 5, n)
+        r = self.r[idx]  # (m, M, n): the nested form of dynamics.integrate.dense
         t1 = 1.0 - theta
-        y = r[:, 0] + theta * (r[:, 1] + t1 * (r[:, 2] + theta * (r[:, 3] + t1 * r[:, 4])))
+        y = r[:, -1]
+        for k in range(r.shape[1] - 1, 0, -1):
+            y = r[:, k - 1] + (theta if k % 2 == 1 else t1) * y
         return y[0] if scalar else y.T
 
 

@@ -45,8 +45,9 @@ __all__ = ["solve", "solve_ensemble", "METHODS", "MAX_OUTPUT_BYTES"]
 MAX_OUTPUT_BYTES = 2**30
 
 METHODS = tuple(TABLEAUS)
-_CONTROLLER_BETA = {"pi": 0.04, "classic": 0.0}
-_SAFETY = 0.9
+#: the controllers: "pi" uses the tableau's own PI coefficient beta (0.04 for dopri5 as in
+#: Hairer's DOPRI5, 0 for dop853 as in DOP853), "classic" none
+_CONTROLLERS = ("pi", "classic")
 
 
 def _check_model(model: Any) -> Model:
@@ -82,8 +83,10 @@ def _t_span(t_span: Any) -> tuple[float, float]:
 
 
 #: ``method="auto"``: the cheapest method for the tolerance (fewest evaluations per unit
-#: accuracy): Bogacki-Shampine 3(2) for loose tolerances, Dormand-Prince 5(4) otherwise.
+#: accuracy): Bogacki-Shampine 3(2) for rtol >= 1e-4, Dormand-Prince 8(5,3) for
+#: rtol <= 1e-9, Dormand-Prince 5(4) in between.
 AUTO_BS32_RTOL = 1e-4
+AUTO_DOP853_RTOL = 1e-9
 
 
 def _tableau(method: Any, rtol: float) -> Tableau:
@@ -91,7 +94,9 @@ def _tableau(method: Any, rtol: float) -> Tableau:
         return method
     name = _v.choice(method, "method", (*METHODS, "auto"))
     if name == "auto":
-        return TABLEAUS["bs32"] if rtol >= AUTO_BS32_RTOL else TABLEAUS["dopri5"]
+        if rtol >= AUTO_BS32_RTOL:
+            return TABLEAUS["bs32"]
+        return TABLEAUS["dop853"] if rtol <= AUTO_DOP853_RTOL else TABLEAUS["dopri5"]
     return TABLEAUS[name]
 
 
@@ -124,7 +129,7 @@ def _common(model, t_span, method, dt, rtol, atol, max_step, max_steps, eq_tol, 
     h_max = math.inf if max_step is None else _positive(max_step, "max_step")
     max_steps = _positive_int(max_steps, "max_steps")
     eq_tol = _positive(eq_tol, "eq_tol")
-    _v.choice(controller, "controller", tuple(_CONTROLLER_BETA))
+    _v.choice(controller, "controller", _CONTROLLERS)
     return model, t0, t1, tab, dt, rtol, atol_arr, h_max, max_steps, eq_tol
 
 
@@ -135,9 +140,9 @@ def _method_arguments(tab: Tableau, dt, h_max, rtol, atol_arr, controller) -> tu
         tab.b,
         tab.c,
         tab.e,
-        tab.d,
-        tab.Q,
-        tab.has_interpolant,
+        tab.E3,
+        tab.D,
+        tab.hermite,
         tab.fsal,
         tab.adaptive,
         tab.error_exponent,
@@ -145,8 +150,10 @@ def _method_arguments(tab: Tableau, dt, h_max, rtol, atol_arr, controller) -> tu
         h_max,
         rtol,
         atol_arr,
-        _CONTROLLER_BETA[controller],
-        _SAFETY,
+        tab.beta if controller == "pi" else 0.0,
+        tab.safety,
+        tab.factor_min,
+        tab.factor_max,
     )
 
 
@@ -189,9 +196,10 @@ def solve(
     y0: initial state, shape (n_states,).
     method: "dopri5" (Dormand-Prince 5(4), adaptive, FSAL; default), "tsit5" (Tsitouras
         5(4), adaptive, FSAL, its own 4th-order interpolant), "bs32" (Bogacki-Shampine 3(2),
-        adaptive, FSAL, cubic Hermite dense output), "auto" (bs32 for rtol >= 1e-4, else
-        dopri5), "rk4" or "euler" (fixed step ``dt``), or a
-        :class:`~dynamics.integrate.tableaus.Tableau`.
+        adaptive, FSAL, cubic Hermite dense output), "dop853" (Dormand-Prince 8(5,3) as in
+        Hairer's DOP853, adaptive, 7th-order dense output; for tight tolerances), "auto"
+        (bs32 for rtol >= 1e-4, dop853 for rtol <= 1e-9, dopri5 in between), "rk4" or
+        "euler" (fixed step ``dt``), or a :class:`~dynamics.integrate.tableaus.Tableau`.
     dt: step size of fixed-step methods; first step of dopri5 (default: chosen as in
         Hairer, Norsett & Wanner 1993, II.4).
     rtol, atol: tolerances of the adaptive method; the error of a step is the RMS over
@@ -212,7 +220,9 @@ def solve(
         step's continuous extension; see ``Solution.t_events`` / ``y_events``.
     dense_output: keep the continuous extension, ``Solution.sol(t)``.
     max_step: largest step allowed.
-    controller: "pi" (PI step-size control, beta = 0.04 as in Hairer's DOPRI5) or "classic".
+    controller: "pi" (PI step-size control with the method's beta: 0.04 as in Hairer's
+        DOPRI5; dop853 has beta = 0 as Hairer's DOP853, so both choices agree there) or
+        "classic" (beta = 0).
     energy_tol: an energy rise larger than energy_tol * (1 + |E|) between saved times sets
         ``Solution.energy_increases``.
     max_output_bytes: budget for the saved output (times, states, energies, dense output);
@@ -268,7 +278,9 @@ def solve(
     max_dense = 1
     if dense_output:
         max_rows = max(int(0.75 * budget // row_bytes), 2)
-        max_dense = max(int((budget - max_rows * row_bytes) // (8 * (5 * n + 1))), 1)
+        max_dense = max(
+            int((budget - max_rows * row_bytes) // (8 * (tab.n_dense_rows * n + 1))), 1
+        )
     trap = KernelErrorTrap()
     with trap, blas_threads(1):
         out = engine(
