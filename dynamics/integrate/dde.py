@@ -10,12 +10,14 @@ with state-independent delays tau_j(t) >= 0 (constants or known functions of tim
 Method (Bellen & Zennaro 2003, "Numerical Methods for Delay Differential Equations", ch. 3-4;
 Hairer, Norsett & Wanner 1993, II.17):
 
-* Dormand-Prince 5(4) with adaptive steps (error control and PI controller as in
-  :func:`dynamics.solve`), its stages taken from :data:`dynamics.integrate.tableaus.DOPRI5`.
-* The past ``x(s)``, ``t0 <= s <= t``, is the method's own continuous extension: the 4th-order
-  dense output of Hairer's DOPRI5 code, stored for every accepted step (five coefficient
-  vectors per step; see ``tableaus.py``). Before ``t0`` it is the history ``phi``, tabulated
-  once as piecewise Chebyshev interpolants of degree 12 accurate to ~1e-13 (so a Python
+* An adaptive FSAL Runge-Kutta method given as data (default Dormand-Prince 5(4),
+  :data:`dynamics.integrate.tableaus.DOPRI5`; also bs32, tsit5, dop853 or a ``Tableau``), with
+  the error control and step-size controller of :func:`dynamics.solve`.
+* The past ``x(s)``, ``t0 <= s <= t``, is the method's own continuous extension (for dopri5
+  the 4th-order dense output of Hairer's DOPRI5 code, five coefficient vectors per step; for
+  dop853 the 7th-order one of DOP853, eight vectors and three extra stages per step; see
+  ``tableaus.py``), stored for every accepted step. Before ``t0`` it is the history ``phi``,
+  tabulated once as piecewise Chebyshev interpolants of degree 12 accurate to ~1e-13 (so a Python
   history function is never called from the compiled loop).
 * Derivative discontinuities: a jump of ``x`` or of ``x'`` at ``t0`` propagates through the
   delays to ``t0 + tau_j``, ``t0 + tau_j + tau_k``, ... (for a time-varying delay, to the roots
@@ -46,6 +48,7 @@ import numpy as np
 from numba import types
 from scipy.optimize import brentq
 
+from dynamics.integrate.dense import continuous_extension, n_rows
 from dynamics.integrate.engine import (
     REASON_MAX_STEPS,
     REASON_NONE,
@@ -55,14 +58,13 @@ from dynamics.integrate.engine import (
     STATUS_SUCCESS,
     all_finite,
     combine_stages,
-    error_norm,
     grow_rows,
     grow_vector,
+    has_nonzero,
     interpolate,
-    interpolation_coefficients,
     no_energy,
     rms_norm,
-    stage_sum,
+    step_error,
 )
 from dynamics.integrate.solution import DenseOutput, Solution, energy_increase
 from dynamics.integrate.solve import (
@@ -71,9 +73,10 @@ from dynamics.integrate.solve import (
     _positive_int,
     _t_eval,
     _t_span,
+    _tableau,
 )
 from dynamics.integrate.status import status_message
-from dynamics.integrate.tableaus import DOPRI5
+from dynamics.integrate.tableaus import Tableau
 from dynamics.models.base import ENERGY_SIGNATURE, kernel_handle
 from dynamics.models.delay import (
     DDE_RHS_SIGNATURE,
@@ -86,10 +89,6 @@ __all__ = ["solve_dde", "discontinuity_points"]
 
 REASON_NEGATIVE_DELAY = 10
 
-_FACTOR_MIN = 0.2
-_FACTOR_MAX = 10.0
-_SAFETY = 0.9
-_BETA = 0.04  # PI controller, as dynamics.solve's default
 _HISTORY_DEGREE = 12
 _HISTORY_MAX_SEGMENTS = 4096
 _MAX_BREAKPOINTS = 20000
@@ -154,11 +153,13 @@ def past_value(s, left, t0, T, R, n_stored, k, y_cur, f_cur, t_cur, edges, coef,
             out[row, i] = R[k, 0, i] + theta * R[k, 1, i]
         return k
     t1 = 1.0 - theta
-    # the continuous extension of step k (see tableaus.py)
+    m = R.shape[1]
+    # the continuous extension of step k: the nested form of dynamics.integrate.dense
     for i in range(n):
-        out[row, i] = R[k, 0, i] + theta * (
-            R[k, 1, i] + t1 * (R[k, 2, i] + theta * (R[k, 3, i] + t1 * R[k, 4, i]))
-        )
+        acc = R[k, m - 1, i]
+        for kk in range(m - 1, 0, -1):
+            acc = R[k, kk - 1, i] + (theta if kk % 2 == 1 else t1) * acc
+        out[row, i] = acc
     return k
 
 
@@ -182,15 +183,17 @@ def delayed_rhs(rhs, delay, p, q, t, x, left, t0, T, R, n_stored, ptr, taus, xd,
     return ok
 
 
-def integrate_dde(rhs, delay, energy, p, q, n_delays, y0, t0, t1, edges, coef, A, b, c, e, d,
-                  error_exponent, h_init, h_max, rtol, atol, breakpoints, t_eval, max_steps,
-                  has_energy, linear):
+def integrate_dde(rhs, delay, energy, p, q, n_delays, y0, t0, t1, edges, coef, A, b, c, e, e3,
+                  D, hermite, error_exponent, beta, safety, factor_min, factor_max, h_init,
+                  h_max, rtol, atol, breakpoints, t_eval, max_steps, has_energy, linear):
     """The method-of-steps time loop (see the module docstring). Returns ``(t, y, energy,
     status, reason, t_stop, nfev, nsteps, naccepted, nrejected, T, R)`` with ``y`` one row per
     saved time and ``T``, ``R`` the stored steps' breakpoints and dense-output coefficients."""
     n = y0.shape[0]
     s_ = b.shape[0]
-    K = np.empty((s_, n))
+    n_all = A.shape[0]  # the step's stages, then the continuous extension's extra stages
+    has_e3 = has_nonzero(e3)
+    K = np.empty((n_all, n))
     b_row = b.reshape((1, s_))
     y = y0.copy()
     y_new = np.empty(n)
@@ -203,7 +206,7 @@ def integrate_dde(rhs, delay, energy, p, q, n_delays, y0, t0, t1, edges, coef, A
     ptr = np.zeros(n_delays, dtype=np.int64)
 
     T = np.empty(65)
-    R = np.empty((64, 5, n))
+    R = np.empty((64, n_rows(D, hermite), n))
     T[0] = t0
     n_stored = 0
 
@@ -257,7 +260,6 @@ def integrate_dde(rhs, delay, energy, p, q, n_delays, y0, t0, t1, edges, coef, A
         h = 1e-6 if (d0 < 1e-5 or d1 < 1e-5) else 0.01 * d0 / d1
         h = min(h, 0.01 * span)
     facold = 1e-4
-    beta = _BETA
     expo = error_exponent - 0.75 * beta
     last_rejected = False
     n_bp = breakpoints.shape[0]
@@ -305,8 +307,7 @@ def integrate_dde(rhs, delay, energy, p, q, n_delays, y0, t0, t1, edges, coef, A
             break
         combine_stages(y, h_step, b_row, 0, s_, K, y_new)
         if all_finite(y_new) and all_finite(K[s_ - 1]):
-            stage_sum(h_step, e, K, err_vec)
-            err = error_norm(err_vec, y, y_new, atol, rtol)
+            err = step_error(h_step, e, e3, has_e3, K, y, y_new, atol, rtol, err_vec)
         else:
             err = math.inf
         if not math.isfinite(err):
@@ -316,10 +317,10 @@ def integrate_dde(rhs, delay, energy, p, q, n_delays, y0, t0, t1, edges, coef, A
             continue
         fac11 = err**expo
         fac = fac11 / facold**beta
-        fac = max(1.0 / _FACTOR_MAX, min(1.0 / _FACTOR_MIN, fac / _SAFETY))
+        fac = max(1.0 / factor_max, min(1.0 / factor_min, fac / safety))
         if err > 1.0:
             nrej += 1
-            h = h_step / min(1.0 / _FACTOR_MIN, fac11 / _SAFETY)
+            h = h_step / min(1.0 / factor_min, fac11 / safety)
             last_rejected = True
             continue
         facold = max(err, 1e-4)
@@ -340,7 +341,19 @@ def integrate_dde(rhs, delay, energy, p, q, n_delays, y0, t0, t1, edges, coef, A
             R = grow_rows(R, n_stored + 1)
         if n_stored + 2 > T.shape[0]:
             T = grow_vector(T, n_stored + 2)
-        interpolation_coefficients(y, y_new, K[0], K[s_ - 1], K, d, h_step, True, R[n_stored])
+        # extra stages of the extension (DOP853's 14-16): their delayed arguments lie in the
+        # past already stored, like those of the step's own stages
+        for st in range(s_, n_all):
+            combine_stages(y, h_step, A, st, st, K, work)
+            ok = ok and delayed_rhs(rhs, delay, p, q, t + c[st] * h_step, work, True, t0, T, R,
+                                    n_stored, ptr, taus, xd, y, K[0], t, edges, coef, linear,
+                                    K[st])
+        nfev += n_all - s_
+        if not ok:
+            status = STATUS_FAILED
+            reason = REASON_NEGATIVE_DELAY
+            break
+        continuous_extension(y, y_new, K[0], K[s_ - 1], K, D, hermite, h_step, R[n_stored])
         n_stored += 1
         T[n_stored] = t_new
 
@@ -407,8 +420,10 @@ def dde_engine():
             types.FunctionType(ENERGY_SIGNATURE),
             _vec, _vec, types.int64, _vec, _f8, _f8,  # p q n_delays y0 t0 t1
             _vec, types.float64[:, :, ::1],  # history edges, Chebyshev coefficients
-            _mat, _vec, _vec, _vec, _vec,  # A b c e d
-            _f8, _f8, _f8, _f8, _vec,  # error exponent, h_init, h_max, rtol, atol
+            _mat, _vec, _vec, _vec, _vec,  # A b c e e3
+            _mat, types.boolean,  # D (continuous extension rows), hermite
+            _f8, _f8, _f8, _f8, _f8,  # error exponent, beta, safety, factor_min, factor_max
+            _f8, _f8, _f8, _vec,  # h_init, h_max, rtol, atol
             _vec, _vec, types.int64, types.boolean,  # breakpoints t_eval max_steps has_energy
             types.boolean,  # linear past
         )
@@ -613,6 +628,7 @@ def solve_dde(
     dense_output: bool = False,
     energy_tol: float = 1e-9,
     past: str = "dense",
+    method: str | Tableau = "dopri5",
 ) -> Solution:
     """Integrate the delayed ``model`` over ``t_span`` from its ``history``.
 
@@ -633,16 +649,19 @@ def solve_dde(
     discontinuity_levels: how many levels of propagated breakpoints are stepped onto (default
         5, the order of the method; 0 switches the tracking off).
     dense_output: keep the continuous extension, ``Solution.sol(t)`` for t in t_span.
-    past: "dense" (default): delayed states from the method's 4th-order continuous
-        extension; "linear": from the chord through each step's end points -- a low-order
-        past, there only to show how much accuracy it costs.
+    past: "dense" (default): delayed states from the method's continuous extension
+        (4th order for dopri5, 7th for dop853); "linear": from the chord through each
+        step's end points -- a low-order past, there only to show how much accuracy it costs.
+    method: "dopri5" (default), "bs32", "tsit5", "dop853", "auto" (chosen by ``rtol`` as in
+        :func:`dynamics.solve`) or an adaptive FSAL
+        :class:`~dynamics.integrate.tableaus.Tableau`; others raise ``ValueError``.
 
     Returns
     -------
     :class:`~dynamics.integrate.solution.Solution` with ``y`` of shape (n_states, n_times),
     ``energy`` the model's energy of the instantaneous state at the saved times (None if the
-    model has none), ``method`` "dopri5-dde". A run that fails returns what it computed with
-    status -1.
+    model has none), ``method`` "<method>-dde" (e.g. "dopri5-dde"). A run that fails
+    returns what it computed with status -1.
     """
     model = _check_delay_model(model)
     t0, t1 = _t_span(t_span)
@@ -662,6 +681,12 @@ def solve_dde(
     t_eval_arr = np.empty(0) if t_eval is None else _t_eval(t_eval, t0, t1)
     if past not in ("dense", "linear"):
         raise ValueError(f"past: expected 'dense' or 'linear', got {past!r}")
+    tab = _tableau(method, rtol)
+    if not (tab.adaptive and tab.fsal):
+        raise ValueError(
+            f"method: the delay solver needs an adaptive FSAL method (dopri5, tsit5, bs32, "
+            f"dop853, auto or such a Tableau), got {tab.name!r}"
+        )
 
     lag = _largest_lag(model, t0, t1)
     edges, coef = _history_table(history, n, t0 - (lag if lag > 0 else 1.0), t0)
@@ -683,7 +708,6 @@ def solve_dde(
         else np.empty(0)
     )
     has_energy = model.energy_kernel is not None
-    tab = DOPRI5
     out = dde_engine()(
         kernel_handle(model.rhs_kernel, DDE_RHS_SIGNATURE),
         kernel_handle(model.delay_kernel, DELAY_SIGNATURE),
@@ -700,8 +724,14 @@ def solve_dde(
         tab.b,
         tab.c,
         tab.e,
-        tab.d,
+        tab.E3,
+        tab.D,
+        tab.hermite,
         tab.error_exponent,
+        tab.beta,
+        tab.safety,
+        tab.factor_min,
+        tab.factor_max,
         h_init,
         h_max,
         rtol,
@@ -733,7 +763,7 @@ def solve_dde(
         nsteps=int(nsteps),
         naccepted=int(nacc),
         nrejected=int(nrej),
-        method="dopri5-dde",
+        method=f"{tab.name}-dde",
         sol=DenseOutput(T, R) if dense_output and R.shape[0] > 0 else None,
         energy_increases=increases,
         max_energy_increase=worst,

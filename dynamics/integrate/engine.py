@@ -215,26 +215,6 @@ def step_too_small(h, t):
 
 
 @_jit
-def interpolation_coefficients(y, y_new, f_old, f_new, K, d, h, has_d, r):
-    """Fill r (5, n) with the continuous-extension coefficients of one step."""
-    n = y.shape[0]
-    for i in range(n):
-        r2 = y_new[i] - y[i]
-        r3 = h * f_old[i] - r2
-        r[0, i] = y[i]
-        r[1, i] = r2
-        r[2, i] = r3
-        r[3, i] = r2 - h * f_new[i] - r3
-        r[4, i] = 0.0
-    if has_d:
-        for s in range(d.shape[0]):
-            ds = h * d[s]
-            if ds != 0.0:
-                for i in range(n):
-                    r[4, i] += ds * K[s, i]
-
-
-@_jit
 def _scaled_rms(a, b, y0, rtol, atol):
     """RMS of (a_i - b_i) / (atol_i + rtol |y0_i|), computed without overflow of the squares
     (inf only when a quotient itself overflows)."""

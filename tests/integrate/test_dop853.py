@@ -173,3 +173,31 @@ def test_combined_error_estimate_is_hairers():
     expected = n5 / np.sqrt(5 * (n5 + 0.01 * n3))
     got = step_error(h, DOP853.e, DOP853.E3, True, K, y, y_new, atol, 1e-4, np.empty(5))
     assert got == pytest.approx(expected, rel=1e-13)
+
+
+def test_delay_equation_with_dop853_uses_its_7th_order_past():
+    from tests.integrate.dde_kernels import mackey_glass, negative_feedback
+    from tests.integrate.test_dde import evaluate, exact_pieces
+
+    # u' = -u(t - 1), u = 0 before 0, u(0) = 1: polynomial pieces of degree <= 5 on [0, 6],
+    # which dop853 and its 7th-order past reproduce to round-off (dopri5's 4th-order one not)
+    feedback = dyn.UserDelayModel(negative_feedback, n_states=1, delays=[1.0])
+    t = np.linspace(0.0, 6.0, 601)
+    exact = evaluate(exact_pieces(0.0, 1.0, 6), t)
+    errors = {}
+    for method in ("dop853", "dopri5"):
+        sol = dyn.solve_dde(feedback, (0.0, 6.0), 0.0, y0=[1.0], rtol=1e-8, atol=1e-10,
+                            t_eval=t, method=method, dense_output=True)
+        assert sol.status == 0 and sol.method == f"{method}-dde"
+        errors[method] = np.abs(sol.y[0] - exact).max()
+        np.testing.assert_allclose(sol.sol(t)[0], sol.y[0], atol=1e-14)
+    assert errors["dop853"] < 1e-11 and errors["dopri5"] > 1e-9, errors
+    # a chaotic one: dop853 at rtol 1e-10 against dopri5 at 1e-12, with fewer evaluations
+    mg = dyn.UserDelayModel(mackey_glass, 1, delays=[17.0], params=[0.2, 0.1, 10.0])
+    a = dyn.solve_dde(mg, (0.0, 100.0), 0.5, rtol=1e-10, atol=1e-12, method="dop853",
+                      t_eval=[50.0, 100.0])
+    b = dyn.solve_dde(mg, (0.0, 100.0), 0.5, rtol=1e-12, atol=1e-14, t_eval=[50.0, 100.0])
+    np.testing.assert_allclose(a.y, b.y, atol=1e-8)
+    assert a.nfev < b.nfev
+    with pytest.raises(ValueError, match="method"):
+        dyn.solve_dde(feedback, (0.0, 1.0), 0.0, method="rk4")
