@@ -113,14 +113,20 @@ def _feedback(x, p, out):
                 pad[pi, pj] = 0.0
             else:
                 pad[pi, pj] = pad[si + r, sj + r]
+    # one pass over the grid per non-zero template entry: the inner loop runs along a row of
+    # ``pad`` and ``out`` (contiguous, vectorised), and zero entries cost nothing
     k = 2 * r + 1
-    for i in range(m):
-        for j in range(n):
-            acc = 0.0
-            for di in range(k):
-                for dj in range(k):
-                    acc += a[di, dj] * pad[i + di, j + dj]
-            out[i * n + j] = acc
+    out[:] = 0.0
+    for di in range(k):
+        for dj in range(k):
+            w = a[di, dj]
+            if w == 0.0:
+                continue
+            for i in range(m):
+                src = pad[i + di]
+                row = i * n
+                for j in range(n):
+                    out[row + j] += w * src[j + dj]
     return bu
 
 
