@@ -56,6 +56,7 @@ TITLES = {
     "noise_removal": "noise removal",
 }
 NOISE = 0.05  # fraction of pixels flipped for the noise-removal run
+RED, BLUE = (0.85, 0.1, 0.1), (0.1, 0.3, 0.9)
 SETTLED = 1e-3  # outputs within this of their final values count as settled
 
 
@@ -177,19 +178,25 @@ def _plot_energy(rows, path):
 def _plot_mismatch(panels, shape, path):
     fig, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 4.4))
     for ax, (title, out, ref) in zip(axes, panels, strict=True):
+        black_out, black_ref = np.sign(out) > 0, ref > 0
+        extra, missing = black_out & ~black_ref, ~black_out & black_ref
         img = np.ones(shape + (3,))
-        img[(ref > 0)] = (0.6, 0.6, 0.6)
-        img[(np.sign(out) > 0) & (ref < 0)] = (0.85, 0.1, 0.1)
-        img[(np.sign(out) < 0) & (ref > 0)] = (0.1, 0.3, 0.9)
+        img[black_out & black_ref] = (0.6, 0.6, 0.6)
+        img[extra], img[missing] = RED, BLUE
         ax.imshow(img, interpolation="nearest")
+        for mask, colour in ((extra, RED), (missing, BLUE)):  # circled: one pixel is too small
+            rows, cols = np.nonzero(mask)
+            ax.scatter(cols, rows, s=28, facecolors="none", edgecolors=[colour], linewidths=1.0)
+        ax.set_xlim(-0.5, shape[1] - 0.5)
+        ax.set_ylim(shape[0] - 0.5, -0.5)
         bad = int(np.sum(np.sign(out) != ref))
         ax.set_title(f"{title}\n{bad} of {out.size} pixels differ", fontsize=10)
         ax.set_xticks([])
         ax.set_yticks([])
     handles = [
         matplotlib.patches.Patch(color=(0.6, 0.6, 0.6), label="black in both"),
-        matplotlib.patches.Patch(color=(0.85, 0.1, 0.1), label="black in CNN only"),
-        matplotlib.patches.Patch(color=(0.1, 0.3, 0.9), label="black in reference only"),
+        matplotlib.patches.Patch(color=RED, label="black in CNN only (circled)"),
+        matplotlib.patches.Patch(color=BLUE, label="black in reference only (circled)"),
     ]
     fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=9, frameon=False)
     fig.suptitle("CNN steady outputs against direct references", fontsize=12)
