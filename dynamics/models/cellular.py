@@ -113,14 +113,20 @@ def _feedback(x, p, out):
                 pad[pi, pj] = 0.0
             else:
                 pad[pi, pj] = pad[si + r, sj + r]
+    # one pass over the grid per non-zero template entry: the inner loop runs along a row of
+    # ``pad`` and ``out`` (contiguous, vectorised), and zero entries cost nothing
     k = 2 * r + 1
-    for i in range(m):
-        for j in range(n):
-            acc = 0.0
-            for di in range(k):
-                for dj in range(k):
-                    acc += a[di, dj] * pad[i + di, j + dj]
-            out[i * n + j] = acc
+    out[:] = 0.0
+    for di in range(k):
+        for dj in range(k):
+            w = a[di, dj]
+            if w == 0.0:
+                continue
+            for i in range(m):
+                src = pad[i + di]
+                row = i * n
+                for j in range(n):
+                    out[row + j] += w * src[j + dj]
     return bu
 
 
@@ -216,8 +222,33 @@ def _t(rows) -> np.ndarray:
 
 _ZERO = _t([[0, 0, 0], [0, 0, 0], [0, 0, 0]])
 
-#: Published templates (Chua & Yang 1988; Matsumoto, Chua & Suzuki 1990; the CNN template
-#: library of Chua & Roska). Black = +1, white = -1.
+#: Published templates (black = +1, white = -1), each with the initial state and boundary its
+#: source uses for binary images. ``x0`` and the (A, B, I) values are those of the source:
+#:
+#: * ``edge_detection`` -- A = [0 0 0; 0 1 0; 0 0 0], B = [-1 -1 -1; -1 8 -1; -1 -1 -1],
+#:   I = -1, x(0) = 0 (Chua & Yang 1988, "Cellular neural networks: applications"; Chua 1998,
+#:   "CNN: A Paradigm for Complexity"). With w = B * u + I a cell's state moves at the rate w
+#:   while |x| < 1, so its output settles to sign(w): w = 2k - 1 for a black pixel with k white
+#:   8-neighbours and w <= -1 for a white pixel. The steady output is black exactly at black
+#:   pixels with at least one white 8-neighbour (the virtual cells of the fixed boundary are
+#:   white), after t = 1 at the latest.
+#: * ``hole_filling`` -- A = [0 1 0; 1 2 1; 0 1 0], B = [0 0 0; 0 4 0; 0 0 0], I = -1,
+#:   x(0) = 1 everywhere (Matsumoto, Chua & Furukawa 1990, "CNN cloning template: hole-filler").
+#:   Starting all black, white spreads inwards from the white border through 4-connected white
+#:   input pixels; enclosed white regions (the holes) stay black. Caveat of these values: a black
+#:   pixel whose four 4-neighbours are white has the marginal equilibrium x = 1 (dx/dt = 0
+#:   there and < 0 below it), and the network erases it.
+#: * ``noise_removal`` -- A = [0 1 0; 1 2 1; 0 1 0], B = 0, I = 0, x(0) = the noisy image
+#:   (Chua & Yang 1988, "Cellular neural networks: applications", the noise-removal example):
+#:   each cell follows the weighted majority of itself (weight 2) and its four neighbours, so
+#:   isolated pixels flip while blocks of two or more pixels in each direction stay; zero-flux
+#:   boundary.
+#: * ``connected_components`` -- A = [0 0 0; 1 2 -1; 0 0 0], B = 0, I = 0, x(0) = the image
+#:   (Matsumoto, Chua & Suzuki 1990, "CNN cloning template: connected component detector"):
+#:   horizontal connected component detection. Each row's black runs move to the right end of
+#:   the row and shrink to one black pixel per run, separated by one white pixel, so the number
+#:   of black pixels in a row is the number of its components. A is not symmetric (no Lyapunov
+#:   energy).
 CNN_TEMPLATES: dict[str, CNNTemplate] = {
     "edge_detection": CNNTemplate(
         "edge_detection",
@@ -228,7 +259,7 @@ CNN_TEMPLATES: dict[str, CNNTemplate] = {
         boundary="fixed",
         boundary_value=-1.0,
         description="binary edge detection: black pixels with a white 8-neighbour stay black",
-        reference="Chua & Yang 1988; CNN template library (Chua & Roska)",
+        reference="Chua & Yang 1988 (Cellular neural networks: applications); Chua 1998",
     ),
     "hole_filling": CNNTemplate(
         "hole_filling",
@@ -238,8 +269,9 @@ CNN_TEMPLATES: dict[str, CNNTemplate] = {
         x0=1.0,
         boundary="fixed",
         boundary_value=-1.0,
-        description="fills the holes of black objects (white regions not reached from the border)",
-        reference="CNN template library (Chua & Roska)",
+        description="fills the holes of black objects (white regions not 4-connected to the "
+        "border); isolated black pixels are erased",
+        reference="Matsumoto, Chua & Furukawa 1990 (CNN cloning template: hole-filler)",
     ),
     "noise_removal": CNNTemplate(
         "noise_removal",
@@ -250,7 +282,7 @@ CNN_TEMPLATES: dict[str, CNNTemplate] = {
         boundary="zero_flux",
         boundary_value=0.0,
         description="removes isolated noise pixels: x(0) is the noisy image, no input",
-        reference="Chua & Yang 1988 (Part II: applications)",
+        reference="Chua & Yang 1988 (Cellular neural networks: applications)",
     ),
     "connected_components": CNNTemplate(
         "connected_components",
@@ -262,7 +294,8 @@ CNN_TEMPLATES: dict[str, CNNTemplate] = {
         boundary_value=-1.0,
         description="horizontal connected component detection: each row's black runs shift "
         "right and shrink to one black pixel each, separated by one white pixel",
-        reference="Matsumoto, Chua & Suzuki 1990",
+        reference="Matsumoto, Chua & Suzuki 1990 (CNN cloning template: connected component "
+        "detector)",
         symmetric=False,
     ),
 }

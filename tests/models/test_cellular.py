@@ -126,20 +126,91 @@ def test_hole_filling_fills_a_ring():
     assert not sol.energy_increases
 
 
-def test_noise_removal_and_connected_components():
+def _edge_rule(u):
+    """Black pixels with at least one white 8-neighbour (outside the image is white)."""
+    black = np.pad(u > 0, 1, constant_values=False)
+    m, n = u.shape
+    inner = np.ones((m, n), dtype=bool)
+    for di in range(3):
+        for dj in range(3):
+            inner &= black[di : di + m, dj : dj + n]
+    return np.where((u > 0) & ~inner, 1.0, -1.0)
+
+
+def test_edge_detection_equals_the_eight_neighbour_rule_on_a_random_image():
+    rng = np.random.default_rng(3)
+    img = np.where(rng.random((15, 17)) < 0.6, 1.0, -1.0)
+    net = dyn.CellularNetwork.from_template("edge_detection", img)
+    sol = dyn.solve(net, (0.0, 3.0), net.x0)
+    np.testing.assert_array_equal(net.output(sol.y[:, -1]), _edge_rule(img))
+
+
+def test_hole_filling_leaves_an_open_ring_and_erases_an_isolated_pixel():
+    img = -np.ones((14, 14))
+    img[3:11, 3:11] = 1.0
+    img[5:9, 5:9] = -1.0
+    img[5:7, 8:11] = -1.0  # a gap joins the interior to the outside: no hole
+    img[1, 12] = 1.0  # an isolated black pixel: on a marginal equilibrium, erased
+    net = dyn.CellularNetwork.from_template("hole_filling", img)
+    out = net.output(dyn.solve(net, (0.0, 80.0), net.x0).y[:, -1])
+    expected = img.copy()
+    expected[1, 12] = -1.0
+    np.testing.assert_array_equal(out, expected)
+
+
+def test_noise_removal_removes_isolated_pixels_and_keeps_the_block():
+    clean = -np.ones((12, 12))
+    clean[2:7, 2:8] = 1.0
+    noisy = clean.copy()
+    noisy[9, 9] = noisy[1, 10] = 1.0  # salt outside the block
+    noisy[4, 4] = -1.0  # pepper inside it
+    net = dyn.CellularNetwork.from_template("noise_removal", noisy)
+    np.testing.assert_array_equal(net.x0, noisy.ravel())
+    sol = dyn.solve(net, (0.0, 30.0), net.x0)
+    np.testing.assert_array_equal(net.output(sol.y[:, -1]), clean)
+    assert net.is_symmetric and not sol.energy_increases
+
+
+def test_noise_removal_reduces_random_noise():
     rng = np.random.default_rng(0)
     clean = np.where(np.arange(16)[:, None] < 8, 1.0, -1.0) * np.ones((16, 16))
     noisy = np.where(rng.random((16, 16)) < 0.05, -clean, clean)
     net = dyn.CellularNetwork.from_template("noise_removal", noisy)
     out = net.output(dyn.solve(net, (0.0, 30.0), net.x0).y[:, -1])
     assert np.mean(out != clean) < np.mean(noisy != clean) / 3
-    img = -np.ones((3, 10))
-    img[1, 1:4] = img[1, 6:8] = 1.0  # two runs -> two black pixels at the right end
+
+
+def test_connected_component_detection_counts_the_runs_of_each_row():
+    img = -np.ones((4, 12))
+    img[0, 0:2] = img[0, 4:6] = img[0, 8] = 1.0  # three runs
+    img[2, 3:9] = 1.0  # one run
+    img[3, :] = 1.0  # one run, the whole row
     net = dyn.CellularNetwork.from_template("connected_components", img)
     assert not net.is_symmetric
+    out = net.output(dyn.solve(net, (0.0, 200.0), net.x0).y[:, -1])
+    # each run becomes one black pixel at the right end, separated by one white pixel
+    np.testing.assert_array_equal(out[0], [-1] * 7 + [1, -1, 1, -1, 1])
+    np.testing.assert_array_equal(out[1], -1.0)
+    np.testing.assert_array_equal(out[2], [-1] * 11 + [1])
+    np.testing.assert_array_equal(out[3], [-1] * 11 + [1])
+    img = -np.ones((3, 10))
+    img[1, 1:4] = img[1, 6:8] = 1.0
+    net = dyn.CellularNetwork.from_template("connected_components", img)
     out = net.output(dyn.solve(net, (0.0, 100.0), net.x0).y[:, -1])
     np.testing.assert_array_equal(out[1], [-1] * 7 + [1, -1, 1])
     np.testing.assert_array_equal(out[[0, 2]], -1.0)
+
+
+def test_template_library_values_and_sources():
+    t = dyn.CNN_TEMPLATES
+    assert set(t) == {"edge_detection", "hole_filling", "noise_removal", "connected_components"}
+    np.testing.assert_array_equal(t["hole_filling"].A, [[0, 1, 0], [1, 2, 1], [0, 1, 0]])
+    np.testing.assert_array_equal(t["hole_filling"].B, [[0, 0, 0], [0, 4, 0], [0, 0, 0]])
+    assert t["hole_filling"].bias == -1.0 and t["hole_filling"].x0 == 1.0
+    np.testing.assert_array_equal(t["connected_components"].A, [[0, 0, 0], [1, 2, -1], [0, 0, 0]])
+    np.testing.assert_array_equal(t["noise_removal"].B, 0.0)
+    for tpl in t.values():
+        assert any(str(year) in tpl.reference for year in (1988, 1990))
 
 
 def test_sample_image_binarised():
