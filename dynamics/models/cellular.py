@@ -222,8 +222,9 @@ def _t(rows) -> np.ndarray:
 
 _ZERO = _t([[0, 0, 0], [0, 0, 0], [0, 0, 0]])
 
-#: Published templates (black = +1, white = -1), each with the initial state and boundary its
-#: source uses for binary images. ``x0`` and the (A, B, I) values are those of the source:
+#: Published templates (black = +1, white = -1): A, B, I and x(0) as published; the boundary
+#: is this library's choice for binary images (white virtual cells, or zero flux). Each
+#: template's behaviour below is checked by a test on a small hand-made image:
 #:
 #: * ``edge_detection`` -- A = [0 0 0; 0 1 0; 0 0 0], B = [-1 -1 -1; -1 8 -1; -1 -1 -1],
 #:   I = -1, x(0) = 0 (Chua & Yang 1988, "Cellular neural networks: applications"; Chua 1998,
