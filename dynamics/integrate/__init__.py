@@ -1,4 +1,5 @@
-"""Compiled ODE integrators: euler, rk4, dopri5; single trajectories and ensembles."""
+"""Compiled ODE integrators: explicit Runge-Kutta methods as data (euler, rk4, bs32, dopri5,
+tsit5, dop853); single trajectories, ensembles and delay equations."""
 
 from dynamics.integrate.dde import discontinuity_points, solve_dde
 from dynamics.integrate.solution import DenseOutput, EnsembleSolution, Solution

@@ -5,7 +5,10 @@ The loop is one numba function compiled for the kernel *signatures* of the model
 (first-class function types), not for a particular model: every model shares the same machine
 code, which numba caches on disk. Step-size control follows Hairer, Norsett & Wanner (1993),
 Sec. II.4 (initial step) and the DOPRI5 code (PI controller with ``beta``; ``beta = 0`` gives
-the classic controller). Error norm: RMS of ``err_i / (atol_i + rtol * max(|y_i|, |y_new_i|))``.
+the classic controller; its constants are the tableau's). Error norm: RMS of
+``err_i / (atol_i + rtol * max(|y_i|, |y_new_i|))`` (two estimates combined as in Hairer's
+DOP853 for a tableau with ``e3``). The continuous extension of a step, with any extra stages,
+is built only when the step needs it (see :mod:`dynamics.integrate.dense`).
 """
 
 from __future__ import annotations
