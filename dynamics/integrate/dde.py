@@ -48,6 +48,7 @@ import numpy as np
 from numba import types
 from scipy.optimize import brentq
 
+from dynamics.integrate.control import FACOLD_START, propose_step
 from dynamics.integrate.dense import continuous_extension, n_rows
 from dynamics.integrate.engine import (
     REASON_MAX_STEPS,
@@ -259,7 +260,7 @@ def integrate_dde(rhs, delay, energy, p, q, n_delays, y0, t0, t1, edges, coef, A
         d1 = rms_norm(K[0], scale)
         h = 1e-6 if (d0 < 1e-5 or d1 < 1e-5) else 0.01 * d0 / d1
         h = min(h, 0.01 * span)
-    facold = 1e-4
+    facold = FACOLD_START
     expo = error_exponent - 0.75 * beta
     last_rejected = False
     n_bp = breakpoints.shape[0]
@@ -310,24 +311,14 @@ def integrate_dde(rhs, delay, energy, p, q, n_delays, y0, t0, t1, edges, coef, A
             err = step_error(h_step, e, e3, has_e3, K, y, y_new, atol, rtol, err_vec)
         else:
             err = math.inf
-        if not math.isfinite(err):
+        accepted, h_next, facold = propose_step(
+            err, h_step, facold, expo, beta, safety, factor_min, factor_max, last_rejected
+        )
+        last_rejected = not accepted
+        if not accepted:
             nrej += 1
-            last_rejected = True
-            h = 0.25 * h_step
+            h = h_next
             continue
-        fac11 = err**expo
-        fac = fac11 / facold**beta
-        fac = max(1.0 / factor_max, min(1.0 / factor_min, fac / safety))
-        if err > 1.0:
-            nrej += 1
-            h = h_step / min(1.0 / factor_min, fac11 / safety)
-            last_rejected = True
-            continue
-        facold = max(err, 1e-4)
-        h_next = h_step / fac
-        if last_rejected:
-            h_next = min(h_next, h_step)
-        last_rejected = False
         nacc += 1
         if finishing:
             t_new = t1
