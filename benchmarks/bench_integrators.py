@@ -273,15 +273,19 @@ def peer_row(case: str, t_ours: float, t_peer: float, diff: float, target: str, 
                       " ms of integration"}
 
 
-def fixed_cost(model, y0) -> float:
-    """Time of a solve over a span so short that one step ends it: the per-call cost (the
-    minimum of 15 calls, which a load spike from other jobs cannot inflate)."""
+def min_time(fn, calls: int = 15) -> float:
+    """The shortest of ``calls`` timed calls of ``fn()`` (a load spike cannot inflate it)."""
     times = []
-    for _ in range(15):
+    for _ in range(calls):
         start = time.perf_counter()
-        dyn.solve(model, (0.0, 1e-9), y0)
+        fn()
         times.append(time.perf_counter() - start)
     return min(times)
+
+
+def fixed_cost(model, y0) -> float:
+    """Time of a solve over a span so short that one step ends it: the per-call cost."""
+    return min_time(lambda: dyn.solve(model, (0.0, 1e-9), y0))
 
 
 def case_single(n: int, repeats: int) -> list[dict]:
@@ -427,12 +431,8 @@ def case_ensemble(n: int, n_traj: int, n_scipy: int, n_peer: int, repeats: int) 
     (_, floor_total), _ = interleaved([fns["ours"], arithmetic_floor], repeats)
     floor = floor_total / n_traj
     # per-call cost: the same ensemble over a span that one step ends (minimum of 15 calls)
-    one_step = []
-    for _ in range(15):
-        start = time.perf_counter()
-        dyn.solve_ensemble(model, (0.0, 1e-9), Y0, progress=False, t_eval=[0.0, 1e-9])
-        one_step.append(time.perf_counter() - start)
-    fixed = min(one_step) / n_traj
+    fixed = min_time(lambda: dyn.solve_ensemble(model, (0.0, 1e-9), Y0, progress=False,
+                                                t_eval=[0.0, 1e-9])) / n_traj
     rows = [{"cpu_ratio": per_cpu["scipy"] / per_cpu["ours"],
              "case": f"ensemble {n_traj} x N={n}, per trajectory vs looping solve_ivp RK45",
              "ours": per["ours"], "baseline": per["scipy"], "ratio": per["scipy"] / per["ours"],
