@@ -161,8 +161,20 @@ def hopfield_numpy_rhs(model):
 
 # --- optional peers: numbalsoda (numba cfunc right-hand side) and diffrax (JAX, CPU) ----------
 
-#: peers left out with ``--skip`` (e.g. the smoke test skips diffrax, whose JIT takes seconds)
-SKIPPED: set[str] = set()
+def _skipped_from_argv() -> set[str]:
+    """The peers named by ``--skip`` (read before argparse: the cfuncs below depend on it)."""
+    out = set()
+    for k, arg in enumerate(sys.argv):
+        if arg == "--skip" and k + 1 < len(sys.argv):
+            out.add(sys.argv[k + 1])
+        elif arg.startswith("--skip="):
+            out.add(arg.split("=", 1)[1])
+    return out
+
+
+#: peers left out with ``--skip`` (the smoke test skips both: importing numbalsoda compiles
+#: its drivers, several seconds, and diffrax's JIT takes seconds too)
+SKIPPED: set[str] = _skipped_from_argv()
 
 
 def has(module: str) -> bool:
@@ -170,10 +182,15 @@ def has(module: str) -> bool:
     return module not in SKIPPED and importlib.util.find_spec(module) is not None
 
 
-if has("numbalsoda"):
-    from numbalsoda import lsoda_sig
+#: numbalsoda's right-hand-side signature (``numbalsoda.lsoda_sig``), written out so that the
+#: cfuncs compile without importing numbalsoda, whose import compiles its drivers
+LSODA_SIG = numba.types.void(numba.types.double, numba.types.CPointer(numba.types.double),
+                             numba.types.CPointer(numba.types.double),
+                             numba.types.CPointer(numba.types.double))
 
-    @numba.cfunc(lsoda_sig, cache=True)
+if has("numbalsoda"):
+
+    @numba.cfunc(LSODA_SIG, cache=True)
     def hopfield_cfunc(t, u, du, p):
         """The Hopfield field as a numbalsoda right-hand side (numbalsoda's cfunc recipe).
 
@@ -189,7 +206,7 @@ if has("numbalsoda"):
         for i in range(n):
             out[i] = (-x[i] + field[i] + data[1 + n * n + i]) / data[1 + n * n + n + i]
 
-    @numba.cfunc(lsoda_sig, cache=True)
+    @numba.cfunc(LSODA_SIG, cache=True)
     def lorenz_cfunc(t, u, du, p):
         """Lorenz for numbalsoda; ``p = (sigma, rho, beta, count)``, the last slot counting
         the evaluations (numbalsoda reports no nfev)."""
@@ -591,7 +608,6 @@ def main() -> None:
     parser.add_argument("--skip", action="append", default=[], choices=["numbalsoda", "diffrax"],
                         help="leave out an optional peer (repeatable)")
     args = parser.parse_args()
-    SKIPPED.update(args.skip)
     warnings.filterwarnings("ignore", message="First-class function type")
     print(machine_report())
     print("peers:", peer_versions("scipy", "numbalsoda", "jax", "diffrax"))

@@ -171,9 +171,8 @@ class _NBResult:
 
 if has("numbalsoda"):
     lorenz_cfunc = _bench.lorenz_cfunc
-    from numbalsoda import lsoda_sig
 
-    @numba.cfunc(lsoda_sig, cache=True)
+    @numba.cfunc(_bench.LSODA_SIG, cache=True)
     def arenstorf_cfunc(t, u, du, p):
         """Arenstorf for numbalsoda; ``p = (mu, count)``, the last slot counting evaluations."""
         p[1] += 1.0
@@ -363,6 +362,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--docs", action="store_true",
                         help="also write small copies to docs/figures/work_precision_*.png")
     parser.add_argument("--blas-threads", default="1", help="BLAS threads (default 1)")
+    parser.add_argument("--skip", action="append", default=[], choices=["numbalsoda"],
+                        help="leave out the optional peer (read at import, see bench_integrators)")
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore", message="First-class function type")
     repeats = 1 if args.quick else max(7, args.repeats)

@@ -1,8 +1,9 @@
 """Smoke runs of the integrator benchmarks (``--quick``): they run end to end, check that
 every solver ends where the reference does, and write their figures. No timing is asserted.
 
-Optional peers (numbalsoda, diffrax) are used when installed; diffrax is skipped here because
-its JIT compile alone takes several seconds.
+Both runs skip the optional peers (numbalsoda, diffrax), whose start-up alone takes several
+seconds each (numbalsoda compiles its drivers on import, diffrax JIT-compiles); scipy is the
+baseline that is always there.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ def _run(script: str, *args: str, cwd: Path) -> str:
 
 
 def test_bench_integrators_quick(tmp_path):
-    out = _run("bench_integrators.py", "--skip", "diffrax", cwd=tmp_path)
+    out = _run("bench_integrators.py", "--skip", "numbalsoda", "--skip", "diffrax", cwd=tmp_path)
     assert "machine: " in out and "BLAS: " in out
     assert "BAD" not in out  # every end state agrees with scipy's
     assert "N=100 single trajectory, dopri5 vs solve_ivp RK45" in out
@@ -32,7 +33,8 @@ def test_bench_integrators_quick(tmp_path):
 
 
 def test_bench_work_precision_quick(tmp_path):
-    out = _run("bench_work_precision.py", "--out", str(tmp_path / "wp"), cwd=tmp_path)
+    out = _run("bench_work_precision.py", "--skip", "numbalsoda", "--out", str(tmp_path / "wp"),
+               cwd=tmp_path)
     import dynamics as dyn
 
     for name in dyn.TABLEAUS:  # every method of the package is measured
