@@ -557,7 +557,7 @@ def _fmt_time(seconds: float) -> str:
 
 
 def _fmt_ratio(ratio: float) -> str:
-    return f"{ratio:.2g}x" if ratio < 10 else f"{ratio:.0f}x"
+    return f"{ratio:.3g}x" if ratio < 10 else f"{ratio:.0f}x"
 
 
 def judge_cpu(rows: list[dict]) -> None:
