@@ -30,6 +30,8 @@ Usage: ``python benchmarks/bench_integrators.py [--repeats K] [--blas-threads T]
 from __future__ import annotations
 
 import argparse
+import gc
+import importlib.util
 import os
 import platform
 import statistics
@@ -71,7 +73,41 @@ def cpu_model() -> str:
     return platform.processor() or "unknown CPU"
 
 
-def interleaved(fns: list, repeats: int, inner: list[int] | None = None):
+def blas_report() -> str:
+    """The BLAS libraries numpy loaded, their kernel (CPU type) and threads (threadpoolctl)."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return "BLAS: threadpoolctl not installed (pip install threadpoolctl to report it)"
+    infos = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+    return "BLAS: " + ("; ".join(
+        f"{i.get('internal_api')} {i.get('version')} kernel {i.get('architecture')}"
+        f" threads {i.get('num_threads')}" for i in infos) or "none found")
+
+
+def machine_report() -> str:
+    """One paragraph: CPU, cores, load, library versions, BLAS kernel and threads."""
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return (f"machine: {os.cpu_count()} cores, {cpu_model()}, load average {load:.1f}; "
+            f"python {platform.python_version()}, numpy {np.__version__}, "
+            f"numba {numba.__version__}\n{blas_report()}")
+
+
+def peer_versions(*names: str) -> str:
+    """Installed versions of the baseline packages (or "absent")."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = []
+    for name in names:
+        try:
+            out.append(f"{name} {version(name)}")
+        except PackageNotFoundError:
+            out.append(f"{name} absent")
+    return ", ".join(out)
+
+
+def interleaved(fns: list, repeats: int, inner: list[int] | None = None,
+                cpu: list[float] | None = None):
     """Median wall time of each ``fn()``, the functions called in turn in every repeat.
 
     Interleaving makes a load spike from other jobs on the shared cores hit ours and the
@@ -79,16 +115,37 @@ def interleaved(fns: list, repeats: int, inner: list[int] | None = None):
     ``fns[k]`` is called ``inner[k]`` times back to back (default once) so that a sub-
     millisecond solve is timed with warm caches, not right after the baseline has evicted them.
     Returns the medians over all calls and the last result of each function.
+
+    The garbage collector is off while timing (as in ``timeit``) and runs between repeats:
+    otherwise its collections, triggered by allocation counts, fall on the same call of every
+    repeat and inflate that one call's median.
+
+    ``cpu``, if given, receives the median process CPU times (all threads). On a loaded
+    machine a call longer than the scheduler's time slice also waits for other processes;
+    wall time counts that wait, CPU time does not.
     """
     inner = inner or [1] * len(fns)
     times: list[list[float]] = [[] for _ in fns]
+    cpu_times: list[list[float]] = [[] for _ in fns]
     results: list[object] = [None] * len(fns)
-    for _ in range(repeats):
-        for k, fn in enumerate(fns):
-            for _ in range(inner[k]):
-                start = time.perf_counter()
-                results[k] = fn()
-                times[k].append(time.perf_counter() - start)
+    enabled = gc.isenabled()
+    try:
+        for _ in range(repeats):
+            gc.collect()
+            gc.disable()
+            for k, fn in enumerate(fns):
+                for _ in range(inner[k]):
+                    start, start_cpu = time.perf_counter(), time.process_time()
+                    results[k] = fn()
+                    times[k].append(time.perf_counter() - start)
+                    cpu_times[k].append(time.process_time() - start_cpu)
+            if enabled:
+                gc.enable()
+    finally:
+        if enabled:
+            gc.enable()
+    if cpu is not None:
+        cpu[:] = [statistics.median(t) for t in cpu_times]
     return [statistics.median(t) for t in times], results
 
 
@@ -102,20 +159,215 @@ def hopfield_numpy_rhs(model):
     return rhs
 
 
-def case_single(n: int, repeats: int) -> dict:
+# --- optional peers: numbalsoda (numba cfunc right-hand side) and diffrax (JAX, CPU) ----------
+
+def _skipped_from_argv() -> set[str]:
+    """The peers named by ``--skip`` (read before argparse: the cfuncs below depend on it)."""
+    out = set()
+    for k, arg in enumerate(sys.argv):
+        if arg == "--skip" and k + 1 < len(sys.argv):
+            out.add(sys.argv[k + 1])
+        elif arg.startswith("--skip="):
+            out.add(arg.split("=", 1)[1])
+    return out
+
+
+#: peers left out with ``--skip`` (the smoke test skips both: importing numbalsoda compiles
+#: its drivers, several seconds, and diffrax's JIT takes seconds too)
+SKIPPED: set[str] = _skipped_from_argv()
+
+
+def has(module: str) -> bool:
+    """Whether the optional peer ``module`` is installed (and not skipped)."""
+    return module not in SKIPPED and importlib.util.find_spec(module) is not None
+
+
+#: numbalsoda's right-hand-side signature (``numbalsoda.lsoda_sig``), written out so that the
+#: cfuncs compile without importing numbalsoda, whose import compiles its drivers
+LSODA_SIG = numba.types.void(numba.types.double, numba.types.CPointer(numba.types.double),
+                             numba.types.CPointer(numba.types.double),
+                             numba.types.CPointer(numba.types.double))
+
+if has("numbalsoda"):
+
+    @numba.cfunc(LSODA_SIG, cache=True)
+    def hopfield_cfunc(t, u, du, p):
+        """The Hopfield field as a numbalsoda right-hand side (numbalsoda's cfunc recipe).
+
+        ``p`` = (n, W row-major (n x n), I (n), tau (n), lam); the product is ``np.dot``
+        (BLAS gemv), the gain ``np.tanh``, both inside numba.
+        """
+        n = int(p[0])
+        data = numba.carray(p, (1 + n * n + 2 * n + 1,))
+        w = data[1:1 + n * n].reshape((n, n))
+        x = numba.carray(u, (n,))
+        out = numba.carray(du, (n,))
+        field = np.dot(w, np.tanh(data[1 + n * n + 2 * n] * x))
+        for i in range(n):
+            out[i] = (-x[i] + field[i] + data[1 + n * n + i]) / data[1 + n * n + n + i]
+
+    @numba.cfunc(LSODA_SIG, cache=True)
+    def lorenz_cfunc(t, u, du, p):
+        """Lorenz for numbalsoda; ``p = (sigma, rho, beta, count)``, the last slot counting
+        the evaluations (numbalsoda reports no nfev)."""
+        p[3] += 1.0
+        du[0] = p[0] * (u[1] - u[0])
+        du[1] = u[0] * (p[1] - u[2]) - u[1]
+        du[2] = u[0] * u[1] - p[2] * u[2]
+
+
+def hopfield_data(model) -> np.ndarray:
+    return np.concatenate([[model.n_states], np.ascontiguousarray(model.W).ravel(), model.I,
+                           model.tau, [model.gain.lam]])
+
+
+def numbalsoda_hopfield(model, t_eval, rtol, atol):
+    """A function y0 -> (end state, success) running numbalsoda's dop853 on the model."""
+    from numbalsoda import dop853
+
+    address = hopfield_cfunc.address
+    data = hopfield_data(model)
+    t_eval = np.ascontiguousarray(t_eval, dtype=np.float64)
+
+    def run(y0):
+        usol, ok = dop853(address, np.ascontiguousarray(y0), t_eval, data=data, rtol=rtol,
+                          atol=atol, mxstep=10**7)
+        return usol[-1], ok
+
+    return run
+
+
+_JAX_READY = False
+
+
+def diffrax_hopfield(model, t_eval, rtol, atol, batched: bool):
+    """A jitted diffrax solve (Dopri5, PIDController at rtol/atol) of the model; vmapped over
+    initial states when ``batched`` (each trajectory its own adaptive step)."""
+    global _JAX_READY
+    import jax
+
+    if not _JAX_READY:
+        jax.config.update("jax_enable_x64", True)
+        jax.config.update("jax_platforms", "cpu")
+        _JAX_READY = True
+    import diffrax
+    import jax.numpy as jnp
+
+    w, bias = jnp.asarray(model.W), jnp.asarray(model.I)
+    tau, lam = jnp.asarray(model.tau), float(model.gain.lam)
+
+    def field(t, y, args):
+        return (-y + w @ jnp.tanh(lam * y) + bias) / tau
+
+    term = diffrax.ODETerm(field)
+    ts = jnp.asarray(t_eval)
+
+    def one(y0):
+        sol = diffrax.diffeqsolve(term, diffrax.Dopri5(), float(t_eval[0]), float(t_eval[-1]),
+                                  None, y0, saveat=diffrax.SaveAt(ts=ts),
+                                  stepsize_controller=diffrax.PIDController(rtol=rtol, atol=atol),
+                                  max_steps=1_000_000)
+        return sol.ys, sol.stats["num_steps"]
+
+    fn = jax.jit(jax.vmap(one) if batched else one)
+
+    def run(y0):
+        ys, steps = fn(jnp.asarray(y0))
+        return np.asarray(ys.block_until_ready()), np.asarray(steps)
+
+    return run
+
+
+def row(case: str, t_ours: float, t_base: float, goal: float, diff: float, detail: str,
+        reason: str, cpu_ratio: float | None = None, diff_tol: float = 1e-4) -> dict:
+    """One result: ``t_base / t_ours`` against the goal ``>= goal x``."""
+    out = {"case": case, "ours": t_ours, "baseline": t_base, "ratio": t_base / t_ours,
+           "target": f">= {goal:g}x", "ok": t_base / t_ours >= goal, "diff": diff,
+           "diff_ok": diff < diff_tol, "detail": detail, "reason": reason}
+    if cpu_ratio is not None:
+        out["cpu_ratio"] = cpu_ratio
+    return out
+
+
+def peer_row(case: str, t_ours: float, t_peer: float, diff: float, detail: str,
+             fixed: float) -> dict:
+    """A row against a compiled peer (goal: at least as fast); ``fixed`` is our measured
+    per-call cost (per trajectory for ensembles), which the reason compares with the peer."""
+    return row(case, t_ours, t_peer, 1.0, diff, detail,
+               f"the peer takes {t_peer * 1e3:.3f} ms; ours {t_ours * 1e3:.3f} ms ="
+               f" {fixed * 1e3:.3f} ms fixed per-call cost + {(t_ours - fixed) * 1e3:.3f}"
+               " ms of integration")
+
+
+def min_time(fn, calls: int = 15) -> float:
+    """The shortest of ``calls`` timed calls of ``fn()`` (a load spike cannot inflate it)."""
+    times = []
+    for _ in range(calls):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def fixed_cost(model, y0) -> float:
+    """Time of a solve over a span so short that one step ends it: the per-call cost."""
+    return min_time(lambda: dyn.solve(model, (0.0, 1e-9), y0))
+
+
+def case_single(n: int, repeats: int) -> list[dict]:
     model = dyn.random_hopfield(n, seed=1)
     y0 = np.random.default_rng(2).normal(0.0, 1.0, n)
     rhs = hopfield_numpy_rhs(model)
-    ours = lambda: dyn.solve(model, (0.0, T_END), y0, rtol=RTOL, atol=ATOL)  # noqa: E731
-    scipy = lambda: solve_ivp(rhs, (0.0, T_END), y0, method="RK45", rtol=RTOL, atol=ATOL)  # noqa: E731
-    ours()
-    scipy()
-    (t_ours, t_scipy), (sol, ref) = interleaved([ours, scipy], repeats, inner=[3, 1])
+    fns = {"ours": lambda: dyn.solve(model, (0.0, T_END), y0, rtol=RTOL, atol=ATOL),
+           "scipy": lambda: solve_ivp(rhs, (0.0, T_END), y0, method="RK45", rtol=RTOL,
+                                      atol=ATOL)}
+    inner = {"ours": 3, "scipy": 1}
+    compile_s = {}
+    if has("numbalsoda"):
+        start = time.perf_counter()
+        nb = numbalsoda_hopfield(model, [0.0, T_END], RTOL, ATOL)
+        nb(y0)
+        compile_s["numbalsoda"] = time.perf_counter() - start
+        fns["numbalsoda"], inner["numbalsoda"] = (lambda: nb(y0)[0]), 3
+    if has("diffrax"):
+        start = time.perf_counter()
+        dfx = diffrax_hopfield(model, np.array([0.0, T_END]), RTOL, ATOL, batched=False)
+        dfx(y0)
+        compile_s["diffrax"] = time.perf_counter() - start
+        fns["diffrax"], inner["diffrax"] = (lambda: dfx(y0)), 3
+    for fn in fns.values():
+        fn()
+    cpu_list: list[float] = []
+    times, results = interleaved(list(fns.values()), repeats, inner=list(inner.values()),
+                                 cpu=cpu_list)
+    t, res = dict(zip(fns, times, strict=True)), dict(zip(fns, results, strict=True))
+    cpu = dict(zip(fns, cpu_list, strict=True))
+    sol, ref = res["ours"], res["scipy"]
     diff = float(np.max(np.abs(sol.y[:, -1] - ref.y[:, -1])))
-    return {"case": f"N={n} single trajectory, dopri5 vs solve_ivp RK45",
-            "ours": t_ours, "baseline": t_scipy, "ratio": t_scipy / t_ours, "target": ">= 10x",
-            "ok": t_scipy / t_ours >= 10, "diff": diff, "diff_ok": diff < 1e-4,
-            "detail": f"nfev ours {sol.nfev}, scipy {ref.nfev}"}
+    fixed = fixed_cost(model, y0)
+    per_eval = (t["ours"] - fixed) / sol.nfev
+    rows = [row(f"N={n} single trajectory, dopri5 vs solve_ivp RK45", t["ours"], t["scipy"],
+                10, diff,
+                f"nfev ours {sol.nfev}, scipy {ref.nfev}; ours = fixed cost per call"
+                f" {fixed * 1e3:.3f} ms + {per_eval * 1e6:.2f} us per evaluation",
+                f"10x needs <= {t['scipy'] / 10 * 1e3:.3f} ms per solve; the per-call cost"
+                f" alone is {fixed * 1e3:.3f} ms and each evaluation (with the step's share of"
+                f" the bookkeeping) {per_eval * 1e6:.2f} us", cpu["scipy"] / cpu["ours"])]
+    if "numbalsoda" in t:
+        end = res["numbalsoda"]
+        rows.append(peer_row(f"N={n} single trajectory, dopri5 vs numbalsoda dop853",
+                             t["ours"], t["numbalsoda"], float(np.max(np.abs(end - ref.y[:, -1]))),
+                             "numbalsoda: cfunc RHS with np.dot + np.tanh;"
+                             f" cfunc compile {compile_s['numbalsoda']:.2f} s (excluded)", fixed))
+        rows[-1]["cpu_ratio"] = cpu["numbalsoda"] / cpu["ours"]
+    if "diffrax" in t:
+        ys, steps = res["diffrax"]
+        rows.append(peer_row(f"N={n} single trajectory, dopri5 vs diffrax Dopri5 (jit)",
+                             t["ours"], t["diffrax"], float(np.max(np.abs(ys[-1] - ref.y[:, -1]))),
+                             f"diffrax steps {int(steps)}, ours {sol.nsteps};"
+                             f" JIT {compile_s['diffrax']:.2f} s (excluded)", fixed))
+        rows[-1]["cpu_ratio"] = cpu["diffrax"] / cpu["ours"]
+    return rows
 
 
 def case_blas_floor(n: int, repeats: int) -> dict:
@@ -147,25 +399,47 @@ def case_blas_floor(n: int, repeats: int) -> dict:
             "ok": t_ours / floor <= 1.3, "diff": diff, "diff_ok": diff < 1e-4,
             "detail": f"nfev {sol.nfev}; floor = {nfev} numpy W @ v timed back to back, one"
                       f" = {t_matvec * 1e6:.0f} us",
+            "reason": f"{(t_ours - floor) / nfev * 1e6:.1f} us per evaluation beyond the"
+                      f" product ({t_matvec * 1e6:.0f} us)",
             "ratio_label": "ours/floor"}
 
 
-def case_ensemble(n: int, n_traj: int, n_scipy: int, repeats: int) -> dict:
+def case_ensemble(n: int, n_traj: int, n_scipy: int, n_peer: int, repeats: int) -> list[dict]:
     model = dyn.random_hopfield(n, seed=5)
     Y0 = np.random.default_rng(6).normal(0.0, 1.0, (n_traj, n))
     t_eval = np.linspace(0.0, T_END, 11)
     rhs = hopfield_numpy_rhs(model)
-    ours = lambda: dyn.solve_ensemble(model, (0.0, T_END), Y0, rtol=RTOL, atol=ATOL,  # noqa: E731
-                                      t_eval=t_eval, progress=False)
 
     def scipy_loop():
         return [solve_ivp(rhs, (0.0, T_END), y0, method="RK45", rtol=RTOL, atol=ATOL,
                           t_eval=t_eval) for y0 in Y0[:n_scipy]]
 
-    ours()
-    scipy_loop()
-    (t_ours, t_scipy), (ens, refs) = interleaved([ours, scipy_loop], repeats)
-    per_ours, per_scipy = t_ours / n_traj, t_scipy / n_scipy
+    fns = {"ours": lambda: dyn.solve_ensemble(model, (0.0, T_END), Y0, rtol=RTOL, atol=ATOL,
+                                              t_eval=t_eval, progress=False),
+           "scipy": scipy_loop}
+    count = {"ours": n_traj, "scipy": n_scipy}
+    compile_s = {}
+    if has("numbalsoda"):
+        start = time.perf_counter()
+        nb = numbalsoda_hopfield(model, t_eval, RTOL, ATOL)
+        nb(Y0[0])
+        compile_s["numbalsoda"] = time.perf_counter() - start
+        fns["numbalsoda"] = lambda: [nb(y0)[0] for y0 in Y0[:n_peer]]
+        count["numbalsoda"] = n_peer
+    if has("diffrax"):
+        start = time.perf_counter()
+        dfx = diffrax_hopfield(model, t_eval, RTOL, ATOL, batched=True)
+        dfx(Y0)
+        compile_s["diffrax"] = time.perf_counter() - start
+        fns["diffrax"], count["diffrax"] = (lambda: dfx(Y0)), n_traj
+    for fn in fns.values():
+        fn()
+    cpu_list: list[float] = []
+    times, results = interleaved(list(fns.values()), repeats, cpu=cpu_list)
+    per = {k: tk / count[k] for k, tk in zip(fns, times, strict=True)}
+    per_cpu = {k: tk / count[k] for k, tk in zip(fns, cpu_list, strict=True)}
+    res = dict(zip(fns, results, strict=True))
+    ens, refs = res["ours"], res["scipy"]
     diff = max(float(np.max(np.abs(ens.y[k, :, -1] - refs[k].y[:, -1]))) for k in range(n_scipy))
     # arithmetic floor: mean nfev x (one (m, n) x (n, n) product + tanh of (m, n)), in numpy
     w_t = np.ascontiguousarray(model.W.T)
@@ -177,16 +451,37 @@ def case_ensemble(n: int, n_traj: int, n_scipy: int, repeats: int) -> dict:
             np.tanh(Y0, v)
             np.dot(v, w_t, out)
 
-    (_, floor_total), _ = interleaved([ours, arithmetic_floor], repeats)
+    (_, floor_total), _ = interleaved([fns["ours"], arithmetic_floor], repeats)
     floor = floor_total / n_traj
-    return {"case": f"ensemble {n_traj} x N={n}, per trajectory vs looping solve_ivp RK45",
-            "ours": per_ours, "baseline": per_scipy, "ratio": per_scipy / per_ours,
-            "target": ">= 50x", "ok": per_scipy / per_ours >= 50, "diff": diff,
-            "diff_ok": diff < 1e-4,
-            "detail": f"scipy loop timed on {n_scipy} trajectories, extrapolated per trajectory;"
-                      f" mean nfev {np.mean(ens.nfev):.0f}; numpy arithmetic floor (nfev x one"
-                      f" batched tanh + matmul / {n_traj}) {floor * 1e3:.3f} ms per trajectory"
-                      f" = ours / {per_ours / floor:.2f}"}
+    # per-call cost: the same ensemble over a span that one step ends (minimum of 15 calls)
+    fixed = min_time(lambda: dyn.solve_ensemble(model, (0.0, 1e-9), Y0, progress=False,
+                                                t_eval=[0.0, 1e-9])) / n_traj
+    rows = [row(f"ensemble {n_traj} x N={n}, per trajectory vs looping solve_ivp RK45",
+                per["ours"], per["scipy"], 50, diff,
+                f"scipy loop timed on {n_scipy} trajectories, extrapolated per trajectory;"
+                f" mean nfev {np.mean(ens.nfev):.0f}; numpy arithmetic floor (nfev x one"
+                f" batched tanh + matmul / {n_traj}) {floor * 1e3:.3f} ms per trajectory"
+                f" = ours / {per['ours'] / floor:.2f}",
+                f"ours runs at {per['ours'] / floor:.1f}x the numpy arithmetic floor (batched"
+                f" tanh + GEMM); at the floor the ratio would be {per['scipy'] / floor:.0f}x",
+                per_cpu["scipy"] / per_cpu["ours"])]
+    if "numbalsoda" in per:
+        end = np.array(res["numbalsoda"])
+        d = float(np.max(np.abs(end - ens.y[:n_peer, :, -1])))
+        rows.append(peer_row(f"ensemble {n_traj} x N={n}, per trajectory vs numbalsoda dop853"
+                             " loop", per["ours"], per["numbalsoda"], d,
+                             f"numbalsoda loop timed on {n_peer} trajectories;"
+                             f" cfunc compile {compile_s['numbalsoda']:.2f} s (excluded)", fixed))
+        rows[-1]["cpu_ratio"] = per_cpu["numbalsoda"] / per_cpu["ours"]
+    if "diffrax" in per:
+        ys, steps = res["diffrax"]
+        d = float(np.max(np.abs(ys[:, -1, :] - ens.y[:, :, -1])))
+        rows.append(peer_row(f"ensemble {n_traj} x N={n}, per trajectory vs diffrax vmap Dopri5",
+                             per["ours"], per["diffrax"], d,
+                             f"diffrax steps per trajectory {np.min(steps)}-{np.max(steps)};"
+                             f" JIT {compile_s['diffrax']:.2f} s (excluded)", fixed))
+        rows[-1]["cpu_ratio"] = per_cpu["diffrax"] / per_cpu["ours"]
+    return rows
 
 
 @numba.njit(cache=True)
@@ -206,6 +501,7 @@ def case_lorenz(repeats: int) -> list[dict]:
     model = dyn.UserModel(lorenz, n_states=3, params=[10.0, 28.0, 8.0 / 3.0])
     y0 = np.array([1.0, 1.0, 1.0])
     t_end, rtol, atol = 10.0, 1e-8, 1e-10
+    fixed = fixed_cost(model, y0)
     rows = []
     for ours_method, method in (("dopri5", "RK45"), ("dopri5", "DOP853"), ("tsit5", "RK45")):
         ours = lambda om=ours_method: dyn.solve(model, (0.0, t_end), y0, method=om,  # noqa: E731
@@ -214,41 +510,121 @@ def case_lorenz(repeats: int) -> list[dict]:
         scipy = lambda m=method: solve_ivp(lorenz_python, (0.0, t_end), y0, method=m,  # noqa: E731
                                            rtol=rtol, atol=atol)
         scipy()
-        (t_ours, t_scipy), (sol, ref) = interleaved([ours, scipy], repeats, inner=[10, 1])
+        cpu: list[float] = []
+        (t_ours, t_scipy), (sol, ref) = interleaved([ours, scipy], repeats, inner=[10, 1],
+                                                    cpu=cpu)
         scale = float(np.max(np.abs(ref.y[:, -1])))
         diff = float(np.max(np.abs(sol.y[:, -1] - ref.y[:, -1]))) / scale
-        rows.append({"case": f"Lorenz UserModel rtol=1e-8, {ours_method} vs solve_ivp {method}",
-                     "ours": t_ours, "baseline": t_scipy, "ratio": t_scipy / t_ours,
-                     "target": ">= 50x", "ok": t_scipy / t_ours >= 50, "diff": diff,
-                     "diff_ok": diff < 1e-3,
-                     "detail": f"nfev ours {sol.nfev}, scipy {ref.nfev}; diff relative"})
+        per_step = (t_ours - fixed) / sol.nsteps
+        rows.append(row(f"Lorenz UserModel rtol=1e-8, {ours_method} vs solve_ivp {method}",
+                        t_ours, t_scipy, 50, diff,
+                        f"nfev ours {sol.nfev}, scipy {ref.nfev}; diff relative; ours ="
+                        f" {fixed * 1e3:.3f} ms per call + {per_step * 1e6:.2f} us per step"
+                        f" ({sol.nsteps} steps)",
+                        f"50x needs <= {t_scipy / 50 * 1e3:.3f} ms; per-call cost"
+                        f" {fixed * 1e3:.3f} ms, {per_step * 1e6:.2f} us per step",
+                        cpu[1] / cpu[0], diff_tol=1e-3))
+    if has("numbalsoda"):
+        from numbalsoda import dop853
+
+        address = lorenz_cfunc.address
+        data = np.array([10.0, 28.0, 8.0 / 3.0, 0.0])
+        t_nb = np.array([0.0, t_end])
+        nb = lambda: dop853(address, y0, t_nb, data=data, rtol=rtol, atol=atol)  # noqa: E731
+        nb()
+        for ours_method in ("dopri5", "tsit5"):
+            ours = lambda om=ours_method: dyn.solve(model, (0.0, t_end), y0,  # noqa: E731
+                                                    method=om, rtol=rtol, atol=atol)
+            ours()
+            cpu = []
+            (t_ours, t_nb_s), (sol, (usol, _)) = interleaved([ours, nb], repeats, inner=[10, 10],
+                                                             cpu=cpu)
+            data[3] = 0.0
+            nb()
+            diff = float(np.max(np.abs(sol.y[:, -1] - usol[-1])) / np.max(np.abs(usol[-1])))
+            nb_row = peer_row(f"Lorenz UserModel rtol=1e-8, {ours_method} vs numbalsoda dop853",
+                           t_ours, t_nb_s, diff,
+                           f"nfev ours {sol.nfev}, numbalsoda {int(data[3])}; diff relative",
+                           fixed)
+            nb_row["diff_ok"] = diff < 1e-3
+            nb_row["cpu_ratio"] = cpu[1] / cpu[0]
+            rows.append(nb_row)
     return rows
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=7, help="timed repeats per case")
-    parser.add_argument("--blas-threads", default="1", help="BLAS threads (default 1)")
-    args = parser.parse_args()
-    warnings.filterwarnings("ignore", message="First-class function type")
-    print(f"machine: {os.cpu_count()} cores, {cpu_model()}; numpy {np.__version__}, "
-          f"numba {numba.__version__}, python {platform.python_version()}, "
-          f"BLAS threads {os.environ['OPENBLAS_NUM_THREADS']}")
-    print(f"tolerances rtol={RTOL:g}, atol={ATOL:g} (Lorenz: 1e-8 / 1e-10); medians of up to "
-          f"{args.repeats} repeats after a warm-up call, ours and the baseline interleaved")
-    repeats = max(7, args.repeats)
-    rows = [case_single(100, repeats), case_blas_floor(2000, repeats),
-            case_ensemble(100, 256, 16, repeats), *case_lorenz(repeats)]
-    header = (f"{'case':<66} {'ours [s]':>10} {'baseline [s]':>13} {'ratio':>20} "
+def _fmt_time(seconds: float) -> str:
+    return f"{seconds * 1e3:.3g} ms" if seconds < 1 else f"{seconds:.3g} s"
+
+
+def _fmt_ratio(ratio: float) -> str:
+    return f"{ratio:.3g}x" if ratio < 10 else f"{ratio:.0f}x"
+
+
+def judge_cpu(rows: list[dict]) -> None:
+    """A ">= Kx" goal counts as met only if the CPU-time ratio meets it too: on a loaded
+    machine a long baseline run also waits for other jobs, which inflates its wall time."""
+    for r in rows:
+        if "cpu_ratio" in r and r["target"].startswith(">=") and r["ok"]:
+            goal = float(r["target"].removeprefix(">=").strip().rstrip("x"))
+            if r["cpu_ratio"] < goal:
+                r["ok"] = False
+                r["reason"] = (f"met on wall time ({_fmt_ratio(r['ratio'])}) but not on CPU time"
+                               f" ({_fmt_ratio(r['cpu_ratio'])}): the baseline's wall time"
+                               " includes waiting for other jobs on the loaded machine")
+
+
+def print_rows(rows: list[dict]) -> None:
+    header = (f"{'case':<72} {'ours [s]':>10} {'baseline [s]':>13} {'ratio':>20} "
               f"{'target':>14} {'met':>4} {'end-state diff':>16}")
     print(header)
     print("-" * len(header))
     for r in rows:
         ratio = f"{r.get('ratio_label', 'baseline/ours')} {r['ratio']:.1f}x"
         diff = f"{r['diff']:.1e} {'ok' if r['diff_ok'] else 'BAD'}"
-        print(f"{r['case']:<66} {r['ours']:>10.4g} {r['baseline']:>13.4g} {ratio:>20} "
+        print(f"{r['case']:<72} {r['ours']:>10.4g} {r['baseline']:>13.4g} {ratio:>20} "
               f"{r['target']:>14} {'yes' if r['ok'] else 'NO':>4} {diff:>16}")
         print(f"{'':<4}{r['detail']}")
+        if "cpu_ratio" in r:
+            print(f"{'':<4}ratio of process CPU times (no waiting for other jobs counted):"
+                  f" {r['cpu_ratio']:.2g}x")
+        if not r["ok"]:
+            print(f"{'':<4}goal missed: {r['reason']}")
+    print("\nmarkdown rows for docs/performance.md (## Integrators):")
+    print("| case | ours | baseline | ratio | goal |")
+    print("|---|---|---|---|---|")
+    for r in rows:
+        met = "met" if r["ok"] else "**not met**"
+        label = " the floor" if r.get("ratio_label") == "ours/floor" else ""
+        cpu = f" (CPU {_fmt_ratio(r['cpu_ratio'])})" if "cpu_ratio" in r else ""
+        print(f"| {r['case']} | {_fmt_time(r['ours'])} | {_fmt_time(r['baseline'])} |"
+              f" {_fmt_ratio(r['ratio'])}{label}{cpu} | {r['target']}: {met} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=7, help="timed repeats per case (>= 7)")
+    parser.add_argument("--blas-threads", default="1", help="BLAS threads (default 1)")
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke run: small sizes, 1 repeat (timings not meaningful)")
+    parser.add_argument("--skip", action="append", default=[], choices=["numbalsoda", "diffrax"],
+                        help="leave out an optional peer (repeatable)")
+    args = parser.parse_args()
+    warnings.filterwarnings("ignore", message="First-class function type")
+    print(machine_report())
+    print("peers:", peer_versions("scipy", "numbalsoda", "jax", "diffrax"))
+    repeats = 1 if args.quick else max(7, args.repeats)
+    print(f"tolerances rtol={RTOL:g}, atol={ATOL:g} (Lorenz: 1e-8 / 1e-10); medians of "
+          f"{repeats} repeats after a warm-up call, ours and the baselines interleaved"
+          + (" (--quick: a smoke run at small sizes, timings not meaningful)"
+             if args.quick else ""))
+    if args.quick:
+        rows = [*case_single(100, repeats), case_blas_floor(300, repeats),
+                *case_ensemble(100, 16, 2, 2, repeats), *case_lorenz(repeats)]
+    else:
+        rows = [*case_single(100, repeats), case_blas_floor(2000, repeats),
+                *case_ensemble(100, 256, 16, 64, repeats), *case_lorenz(repeats)]
+    judge_cpu(rows)
+    print_rows(rows)
     if not all(r["diff_ok"] for r in rows):
         raise SystemExit("end states disagree beyond tolerance")
 

@@ -265,23 +265,28 @@ def run(out_dir: Path, seed: int) -> dict:
     fig, (ax, ax_u) = plt.subplots(1, 2, figsize=(11, 5.0), layout="constrained",
                                    gridspec_kw={"width_ratios": [1.0, 0.8]})
     circle = np.exp(1j * np.linspace(0, 2 * np.pi, 400))
-    ax.plot(circle.real, circle.imag, "k", lw=1, label=r"unit circle $|\lambda| = 1$")
-    drawn: set[int] = set()
+    ax.plot(circle.real, circle.imag, "k", lw=1)
     for p in sorted(points, key=lambda p: -p["n_unstable"]):  # stable points on top
-        marker, color, name = style_of(p["n_unstable"])
+        marker, color, _ = style_of(p["n_unstable"])
         eig = p["eigenvalues"]
         ax.plot(eig.real, eig.imag, marker, color=color, ms=4.5, alpha=0.7, ls="none",
-                mec="black", mew=0.3, label=None if p["n_unstable"] in drawn else name)
-        drawn.add(p["n_unstable"])
+                mec="black", mew=0.3)
     ax.set_aspect("equal")
-    ax.set_xlabel(r"Re $\lambda$")
-    ax.set_ylabel(r"Im $\lambda$")
+    ax.set_xlabel(r"Re $\lambda$ (dimensionless)")
+    ax.set_ylabel(r"Im $\lambda$ (dimensionless)")
     ax.grid(alpha=0.3)
-    ax.set_title("Eigenvalues of dF/dh at every fixed point")
-    handles, names = ax.get_legend_handles_labels()
-    order = [0] + sorted(range(1, len(names)), key=lambda k: names[k] != "stable")
-    fig.legend([handles[k] for k in order], [names[k] for k in order], loc="outside lower center",
-               ncol=3, fontsize=8.5, frameon=False)
+    ax.set_title(r"Eigenvalues of $\partial F / \partial h$ at every fixed point")
+    # one legend entry per kind of fixed point, with its count, in the order of figure 2
+    handles = [matplotlib.lines.Line2D([], [], color="k", lw=1,
+                                       label=r"unit circle $|\lambda| = 1$")]
+    for k in sorted({p["n_unstable"] for p in points}):
+        marker, color, name = style_of(k)
+        count = sum(p["n_unstable"] == k for p in points)
+        handles.append(matplotlib.lines.Line2D([], [], ls="none", marker=marker, color=color,
+                                               mec="black", mew=0.5, ms=8,
+                                               label=f"{name} ({count})"))
+    fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), fontsize=9,
+               frameon=False)
     saddles = sorted((p for p in points if p["n_unstable"] > 0),
                      key=lambda p: (p["n_unstable"], float(np.abs(p["eigenvalues"]).max())))
     for row, p in enumerate(saddles):
@@ -290,11 +295,15 @@ def run(out_dir: Path, seed: int) -> dict:
         outside = moduli[moduli > 1.0]
         ax_u.plot(outside, np.full(outside.size, row + 1), marker, color=color, ms=7,
                   mec="black", mew=0.4, ls="none")
-    ax_u.axvline(1.0, color="k", lw=1)
-    ax_u.set_xlabel(r"$|\lambda| > 1$ (unstable directions)")
-    ax_u.set_ylabel("saddle (sorted by number of unstable directions)")
+    ax_u.set_xlabel(r"modulus $|\lambda| > 1$ of each unstable eigenvalue")
+    ax_u.set_ylabel("saddle number (sorted by unstable directions)")
     ax_u.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-    ax_u.set_title("Eigenvalues outside the unit circle, per saddle")
+    ax_u.set_title("Unstable eigenvalues, one row per saddle")
+    ax_u.margins(x=0.15)
+    if not saddles:
+        ax_u.text(0.5, 0.5, "no saddle found", transform=ax_u.transAxes, ha="center")
+        ax_u.set_xticks([])
+        ax_u.set_yticks([])
     ax_u.grid(alpha=0.3)
     dyn.save_figure(fig, out_dir / "jacobian_spectra.png")
 

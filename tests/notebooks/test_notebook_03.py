@@ -18,4 +18,13 @@ def test_notebook_03_executes(tmp_path, monkeypatch):
     gap = float(re.search(r"elastic_net\s+valid True\s+gap\s+([0-9.]+) %", text).group(1))
     assert gap < 10
     assert re.search(r"two_opt\s+valid True", text)
-    assert count_images(nb) == 2
+    # max-cut on G11 (best known 564): SB within 5 %, descent a worse local optimum
+    assert "G11: 800 nodes, 1600 edges, best known cut 564" in text
+    sb = float(re.search(r"dsb\s+cut (\d+) =", text).group(1))
+    descent = float(re.search(r"descent\s+cut (\d+) =", text).group(1))
+    assert 0.95 * 564 <= sb <= 564
+    assert 0.6 * 564 <= descent <= 564
+    # the QP's equilibrium is scipy's optimum
+    assert "network: x = (5.000000, 5.000000), f = -225.000000, status 1" in text
+    assert float(re.search(r"max \|x_network - x_SLSQP\| = (\S+)", text).group(1)) < 1e-6
+    assert count_images(nb) == 4
