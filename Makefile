@@ -31,7 +31,13 @@ docs-results: $(STAMP)
 	  $(PY) -m dynamics run $$s --out results/docs --seed 0 && \
 	  cp results/docs/$$s/summary.json docs/results/$$s.json || exit 1; done
 
-bench: $(STAMP)
+$(VENV)/.bench: $(STAMP)
+	$(PY) -m pip install --quiet -e ".[test,dist,bench]"
+	$(PY) -m pip install --quiet "numbalsoda>=0.3.4" || \
+	  echo "numbalsoda did not build (it needs gfortran and cmake): its benchmark rows are skipped"
+	touch $(VENV)/.bench
+
+bench: $(VENV)/.bench
 	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done
 
 clean:
