@@ -36,6 +36,7 @@ from dynamics.activations import (
     gain_derivative,
     gain_integral_of_inverse_u,
     gain_value,
+    gain_values,
     get_gain,
 )
 from dynamics.models.base import (
@@ -68,13 +69,12 @@ def _layout(p):
     return n, int(p[1]), p[2], leak, inv_cap, bias, weights, scratch
 
 
-@nb.njit(RHS_SIGNATURE, cache=True)
+@nb.njit(RHS_SIGNATURE, cache=True, error_model="numpy")
 def hopfield_rhs(t, x, p, out):
     """du/dt = inv_cap * (-leak * u + W g(u) + I), one matrix-vector product."""
     n, kind, lam, leak, inv_cap, bias, weights, scratch = _layout(p)
     v = scratch[:n]
-    for i in range(n):
-        v[i] = gain_value(kind, lam, x[i])
+    gain_values(kind, lam, x, v)
     np.dot(weights, v, out)
     for i in range(n):
         out[i] = inv_cap[i] * (out[i] - leak[i] * x[i] + bias[i])
