@@ -15,8 +15,9 @@ often the measured solve does it; the sum is compared with the measured solve:
 * the threads: the solve with ``threads=1`` and ``threads=2`` (bitwise equal results), and a
   chunk's GEMM with one and with two BLAS threads.
 
-Usage: ``python benchmarks/profile_ensemble.py [--repeats K]`` (medians of K >= 7). The
-figures depend on the load of the machine; run it on a quiet machine for absolute numbers.
+Usage: ``python benchmarks/profile_ensemble.py [--repeats K]`` (medians of K >= 7). Times
+are CPU time of the measuring thread except the threads comparison (wall time), so that a
+loaded machine disturbs them less; the threads speed-up needs a free second core.
 """
 
 from __future__ import annotations
@@ -48,13 +49,16 @@ N, M, T_END = 100, 256, 50.0
 RTOL, ATOL = 1e-6, 1e-9
 
 
-def median_time(fn, repeats: int) -> float:
+def median_time(fn, repeats: int, clock=time.thread_time) -> float:
+    """Median over ``repeats`` calls of ``fn()`` (after one warm-up call) on ``clock``: by
+    default the CPU time of this thread, which a loaded machine disturbs far less than the
+    wall time (the pieces and the single-threaded solve run on this thread)."""
     fn()
     times = []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = clock()
         fn()
-        times.append(time.perf_counter() - start)
+        times.append(clock() - start)
     return statistics.median(times)
 
 
@@ -96,13 +100,24 @@ def _loop_gain_scalar(x, v, lam, k):
 
 
 @numba.njit(cache=True)
-def _loop_alloc(m, n, k):
-    acc = 0.0
+def _loop_old_kernel(x, p, out, k):
+    """The batched Hopfield kernel as it was (tanh gain only): V allocated on every call,
+    the scalar expm1 gain, the product with the transposed weights."""
+    n = int(p[0])
+    lam = p[2]
+    weights = p[3 + 3 * n : 3 + 3 * n + n * n].reshape((n, n))
     for _ in range(k):
+        m = x.shape[0]
         v = np.empty((m, n))
-        v[0, 0] = 1.0
-        acc += v[0, 0]
-    return acc
+        for r in range(m):
+            for i in range(n):
+                z = lam * x[r, i]
+                em = math.expm1(-2.0 * abs(z))
+                v[r, i] = math.copysign(-em / (2.0 + em), z)
+        np.dot(v, weights.T, out)
+        for r in range(m):
+            for i in range(n):
+                out[r, i] = out[r, i] - x[r, i]
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -189,16 +204,17 @@ def main() -> None:
           f"chunk {rows} trajectories per engine call")
     print(f"threads=1 and threads=2 bitwise equal: {np.array_equal(one.y, two.y)}")
     t1 = median_time(lambda: solve(1), rep)
-    t2 = median_time(lambda: solve(2), rep)
+    wall1 = median_time(lambda: solve(1), rep, time.perf_counter)
+    wall2 = median_time(lambda: solve(2), rep, time.perf_counter)
     evals = float(np.sum(one.nfev))
     row_steps = float(np.sum(one.nsteps))
     saved = M * t_eval.size
     per = t1 / evals
     print(f"ensemble {M} x N={N}: {evals / M:.0f} evaluations and {row_steps / M:.0f} steps "
           f"per trajectory")
-    print(f"  threads=1: {t1 * 1e3:.1f} ms = {per * 1e6:.3f} us per trajectory-evaluation")
-    print(f"  threads=2: {t2 * 1e3:.1f} ms = {t2 / evals * 1e6:.3f} us "
-          f"(speed-up {t1 / t2:.2f}x)")
+    print(f"  threads=1: {t1 * 1e3:.1f} ms CPU = {per * 1e6:.3f} us per trajectory-evaluation")
+    print(f"  wall time: threads=1 {wall1 * 1e3:.1f} ms, threads=2 {wall2 * 1e3:.1f} ms "
+          f"(speed-up {wall1 / wall2:.2f}x; on a loaded machine there may be no free core)")
 
     X = Y0[:rows].copy()
     OUT = np.empty_like(X)
@@ -219,7 +235,10 @@ def main() -> None:
         t_gain = median_time(lambda: _loop_gain(X, V, lam, kk), rep) / kk / rows
         t_gain_old = median_time(lambda: _loop_gain_scalar(X, V, lam, kk), rep) / kk / rows
         t_affine = median_time(lambda: _loop_affine(X, OUT, inv, inv, zero, kk), rep) / kk / rows
-    t_alloc_full = median_time(lambda: _loop_alloc(M, N, kk), rep) / kk / M
+        X_all = Y0.copy()
+        OUT_all = np.empty_like(X_all)
+        t_old_kernel = median_time(lambda: _loop_old_kernel(X_all, model.params, OUT_all, 20),
+                                   rep) / 20 / M
     with blas_threads(2):
         t_gemm_2blas = median_time(lambda: _loop_gemm(V, w_t, OUT, kk), rep) / kk / rows
 
@@ -249,7 +268,7 @@ def main() -> None:
         ("fixed cost of one solve_ensemble call", tiny, 1),
         (f"fixed cost of the other {n_calls - 1} engine calls", tiny, n_calls - 1),
     ]
-    print(f"\nthreads=1, per trajectory ({t1 / M * 1e3:.3f} ms measured):")
+    print(f"\nthreads=1, CPU time per trajectory ({t1 / M * 1e3:.3f} ms measured):")
     total = 0.0
     for name, t_one, count in pieces:
         total += t_one * count
@@ -263,8 +282,9 @@ def main() -> None:
     print(f"  GEMM V W^T, W^T row-major: {t_gemm * 1e6:.3f} us; as np.dot(V, W.T) "
           f"(transposed packing): {t_gemm_tr * 1e6:.3f} us; with 2 BLAS threads: "
           f"{t_gemm_2blas * 1e6:.3f} us")
-    print(f"  affine part: {t_affine * 1e6:.3f} us; the old kernel's allocation of V "
-          f"(256 x 100) per call: {t_alloc_full * 1e6:.3f} us per row")
+    print(f"  affine part: {t_affine * 1e6:.3f} us")
+    print(f"  the old kernel on the whole block of 256 (allocating V, scalar gain, transposed "
+          f"GEMM): {t_old_kernel * 1e6:.3f} us")
     print(f"\nfloor: the GEMM alone, {t_gemm * 1e6:.3f} us x {evals / M:.0f} evaluations = "
           f"{t_gemm * evals / M * 1e6:.0f} us per trajectory on one core "
           f"({t_gemm * evals / M / 2 * 1e6:.0f} us on two)")
