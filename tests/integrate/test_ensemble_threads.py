@@ -140,3 +140,20 @@ def test_batched_hopfield_kernel_allocates_nothing():
                          env=env, timeout=600, check=True)
     counts = eval(out.stdout.strip().splitlines()[-1])
     assert counts[2] == counts[1], f"allocations grew with the calls: {counts}"
+
+
+def test_a_user_batched_kernel_gets_its_declared_scratch_space():
+    from integrate_kernels import cubic_batch_scratch, cubic_rhs
+
+    model = dyn.UserModel(cubic_rhs, n_states=3, params=[0.5], rhs_batch=cubic_batch_scratch)
+    assert model.ensemble_params(4).size == 1  # nothing declared: a bare copy
+    model.rhs_batch_work = 3
+    work = model.ensemble_params(4)
+    assert work.size == 1 + 4 * 3 and work[0] == 0.5 and not work[1:].any()
+    Y0 = np.random.default_rng(1).uniform(0.5, 2.0, size=(70, 3))
+    t = np.linspace(0.0, 2.0, 5)
+    ens = dyn.solve_ensemble(model, (0.0, 2.0), Y0, t_eval=t, rtol=1e-10, atol=1e-12,
+                             threads=2)
+    exact = Y0[:, :, None] / np.sqrt(1.0 + Y0[:, :, None] ** 2 * t)  # x' = -x^3 / 2
+    np.testing.assert_allclose(ens.y, exact, rtol=1e-7)
+    np.testing.assert_array_equal(model.params, [0.5])
