@@ -157,3 +157,17 @@ def test_a_user_batched_kernel_gets_its_declared_scratch_space():
     exact = Y0[:, :, None] / np.sqrt(1.0 + Y0[:, :, None] ** 2 * t)  # x' = -x^3 / 2
     np.testing.assert_allclose(ens.y, exact, rtol=1e-7)
     np.testing.assert_array_equal(model.params, [0.5])
+
+
+def test_a_kernel_error_on_a_worker_thread_fails_only_its_trajectories():
+    from integrate_kernels import raising_rhs
+
+    model = dyn.UserModel(raising_rhs, n_states=1)
+    Y0 = np.full((CHUNK_ROWS + 8, 1), 3.0)  # x = 3 e^-t stays above 0.5 until t = ln 6
+    Y0[CHUNK_ROWS:] = 1.0  # the second chunk's rows reach 0.5 at t = ln 2: the rhs raises
+    ens = dyn.solve_ensemble(model, (0.0, 1.0), Y0, n_eval=3, threads=2)
+    assert np.all(ens.status[:CHUNK_ROWS] == 0)
+    assert np.all(ens.status[CHUNK_ROWS:] == -1)
+    assert all("ValueError: x too small" in msg for msg in ens.messages[CHUNK_ROWS:])
+    # kept up to the last accepted step before x fell below 0.5
+    assert np.all((ens.t_final[CHUNK_ROWS:] > 0.5) & (ens.t_final[CHUNK_ROWS:] <= np.log(2.0)))
