@@ -79,7 +79,8 @@ def _eval_block(rhs, rhs_batch, use_batch, tvec, X, p, OUT, na, err_flag, bad):
 def _combine_rows(Y, Hs, A, row, n_terms, K, out, na):
     """out[j] = Y[j] + Hs[j] sum_{l < n_terms} A[row, l] K[l, j] for the active rows j < na.
 
-    The same operations in the same order as :func:`combine_stages` (so a trajectory's
+    The same operations in the same order as
+    :func:`~dynamics.integrate.engine.combine_stages` (so a trajectory's
     arithmetic equals the single engine's), on the whole block at once: K is indexed as a
     C-contiguous 3-D array, so the inner loop vectorises and no row views are created.
     """
