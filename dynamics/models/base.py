@@ -216,9 +216,7 @@ class Model:
     """Base class of continuous-time models (see the module docstring for the protocol).
 
     Subclasses set ``n_states``, ``params`` and the kernels ``rhs_kernel`` (required),
-    ``rhs_batch_kernel``, ``energy_kernel``, ``jacobian_kernel`` (``None`` when absent),
-    and ``rhs_batch_work`` (spare floats per state row the batched kernel may use after the
-    parameters; see the module docstring).
+    ``rhs_batch_kernel``, ``energy_kernel``, ``jacobian_kernel`` (``None`` when absent).
     """
 
     name: str = "model"
@@ -228,6 +226,8 @@ class Model:
     rhs_batch_kernel: CPUDispatcher | None = None
     energy_kernel: CPUDispatcher | None = None
     jacobian_kernel: CPUDispatcher | None = None
+    #: spare floats per state row the batched kernel may use after the parameters in the
+    #: ``p`` of an ensemble engine call (see :meth:`ensemble_params`)
     rhs_batch_work: int = 0
 
     def ensemble_params(self, rows: int) -> np.ndarray:
