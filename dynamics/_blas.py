@@ -23,6 +23,7 @@ from dynamics import _validate as _v
 
 _setters: list | None = None
 _threads = 1
+_process_share: int | None = None  # cores given to this process by a sweep (None: all)
 
 
 def _find_setters() -> list:
@@ -56,10 +57,25 @@ def set_process_blas_threads(n: int) -> None:
     Called in a sweep worker process's main thread, which runs its tasks: with one worker
     per core, each worker's BLAS must not start a thread per core too, or the cores are
     oversubscribed and the spinning BLAS threads stall each other (the same reason Dask's
-    nanny sets OPENBLAS_NUM_THREADS=1 in its workers).
+    nanny sets OPENBLAS_NUM_THREADS=1 in its workers). The count is also taken as this
+    process's share of the cores (:func:`cpu_share`), the default thread count of
+    ``solve_ensemble``.
     """
+    global _process_share
+    _process_share = max(1, int(n))
     for fn in _find_setters():
         fn(int(n))
+
+
+def cpu_share() -> int:
+    """The cores this process should keep busy: the share a sweep worker was given
+    (:func:`set_process_blas_threads`), else the CPUs it may run on."""
+    if _process_share is not None:
+        return _process_share
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def set_blas_threads(n: int) -> None:

@@ -20,8 +20,10 @@ name                      g(u)                         G(V) = integral_0^V g^-1
 Each gain is available to Python as a :class:`Gain` (vectorised numpy methods ``g``,
 ``derivative``, ``inverse``, ``integral_inverse``) and to compiled kernels through the numba
 functions :func:`gain_value`, :func:`gain_derivative` and :func:`gain_integral_of_inverse_u`
-dispatched on an integer code (``Gain.code``). The compiled energy evaluates ``G(g(u))``
-directly from ``u`` in a form that stays accurate when ``V`` saturates:
+dispatched on an integer code (``Gain.code``); :func:`gain_values` fills a whole array with
+``g`` in a loop that the compiler vectorises (SIMD), and :func:`fast_tanh` is the branch-free
+tanh it uses (within 3 ulp of ``np.tanh``, NaN and +-inf handled). The compiled energy
+evaluates ``G(g(u))`` directly from ``u`` in a form that stays accurate when ``V`` saturates:
 
     tanh:      G = V u - ln cosh(lambda u) / lambda
     logistic:  G = -(V softplus(-lambda u) + (1 - V) softplus(lambda u)) / lambda
@@ -34,12 +36,88 @@ from dataclasses import dataclass
 
 import numba as nb
 import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.extending import intrinsic
 
 __all__ = ["Gain", "get_gain", "GAINS", "TANH", "LOGISTIC", "PIECEWISE_LINEAR"]
+# compiled helpers for kernels (used inside the package, not re-exported): gain_value,
+# gain_values, fast_tanh, gain_derivative, gain_integral_of_inverse_u
 
 TANH = 0
 LOGISTIC = 1
 PIECEWISE_LINEAR = 2
+
+
+@intrinsic
+def _bits_of(typingctx, x):
+    """The IEEE-754 bit pattern of a float64 as an int64 (a register move, vectorisable)."""
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.IntType(64))
+
+    return types.int64(types.float64), codegen
+
+
+@intrinsic
+def _float_of(typingctx, i):
+    """The float64 whose bit pattern is the int64 ``i``."""
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.DoubleType())
+
+    return types.float64(types.int64), codegen
+
+
+_SHIFTER = 6755399441055744.0  # 1.5 * 2**52: adding it rounds to an integer in the low bits
+_INV_LN2 = 1.4426950408889634
+# ln 2 split in two (Cody & Waite 1980) so that k * _LN2_HI is exact for |k| < 2**11
+_LN2_HI = 6.93147180369123816490e-01
+_LN2_LO = 1.90821492927058770002e-10
+# Taylor coefficients 1/k! of expm1(r) = r + r^2/2! + ... + r^14/14!; with |r| <= ln(2)/2 the
+# truncation error is below 2e-17 relative
+_E2, _E3, _E4, _E5, _E6, _E7, _E8 = (1 / 2, 1 / 6, 1 / 24, 1 / 120, 1 / 720, 1 / 5040,
+                                     1 / 40320)
+_E9, _E10, _E11, _E12 = 1 / 362880, 1 / 3628800, 1 / 39916800, 1 / 479001600
+_E13, _E14 = 1 / 6227020800, 1 / 87178291200
+# tanh(z) rounds to +-1 in float64 for |z| > 19.06 (1 - tanh z ~ 2 e^{-2z} < 2^-54)
+_TANH_SATURATION = 20.0
+
+
+@nb.njit(cache=True, inline="always", error_model="numpy")
+def fast_tanh(z: float) -> float:
+    """tanh(z) without branches or library calls, so that loops over it vectorise (SIMD).
+
+    tanh|z| = m / (m + 2) with m = expm1(2|z|), the sign of z copied back (so -0.0 stays -0.0).
+    expm1(x) = 2^k (expm1(r) + 1) - 1 with x = k ln 2 + r, |r| <= ln(2)/2 (Cody-Waite
+    reduction), expm1(r) by its Taylor polynomial and 2^k built from its exponent bits.
+    |z| is clamped at 20, where tanh is +-1 to the last bit; NaN propagates (the clamp
+    compares with ``>``), +-inf gives +-1. Relative error <= 3 ulp against ``np.tanh``
+    (measured over 3e6 points from 1e-320 to 1e3; tests/test_activations.py).
+    """
+    a = abs(z)
+    a = _TANH_SATURATION if a > _TANH_SATURATION else a
+    x = 2.0 * a
+    kf = x * _INV_LN2 + _SHIFTER
+    k = kf - _SHIFTER
+    r = (x - k * _LN2_HI) - k * _LN2_LO
+    q = _E14
+    q = q * r + _E13
+    q = q * r + _E12
+    q = q * r + _E11
+    q = q * r + _E10
+    q = q * r + _E9
+    q = q * r + _E8
+    q = q * r + _E7
+    q = q * r + _E6
+    q = q * r + _E5
+    q = q * r + _E4
+    q = q * r + _E3
+    q = q * r + _E2
+    em_r = r + r * r * q
+    two_k = _float_of((_bits_of(kf) << 52) + (1023 << 52))
+    em = two_k * em_r + (two_k - 1.0)
+    return math.copysign(em / (em + 2.0), z)
 
 
 @nb.njit(cache=True, inline="always")
@@ -55,10 +133,7 @@ def gain_value(kind: int, lam: float, u: float) -> float:
     """V = g(u) for gain code ``kind`` and slope ``lam``."""
     z = lam * u
     if kind == TANH:
-        # tanh(z) = -expm1(-2|z|) / (2 + expm1(-2|z|)) with the sign of z: as accurate as
-        # libm's tanh (relative error ~1 ulp) and several times faster in compiled loops
-        em = math.expm1(-2.0 * abs(z))
-        return math.copysign(-em / (2.0 + em), z)
+        return fast_tanh(z)
     if kind == LOGISTIC:
         if z >= 0.0:
             return 1.0 / (1.0 + math.exp(-z))
@@ -69,6 +144,25 @@ def gain_value(kind: int, lam: float, u: float) -> float:
     if z < -1.0:
         return -1.0
     return z
+
+
+@nb.njit(cache=True, error_model="numpy")
+def gain_values(kind: int, lam: float, u, out) -> None:
+    """out[i] = g(u[i]) for every entry of the 1-D arrays ``u`` and ``out`` (may be the same).
+
+    The gain is chosen once, outside the loop, so each loop is branch-free and vectorises
+    (tanh through :func:`fast_tanh`). Allocates nothing.
+    """
+    if kind == TANH:
+        for i in range(u.shape[0]):
+            out[i] = fast_tanh(lam * u[i])
+    elif kind == PIECEWISE_LINEAR:
+        for i in range(u.shape[0]):
+            z = lam * u[i]
+            out[i] = 1.0 if z > 1.0 else (-1.0 if z < -1.0 else z)
+    else:
+        for i in range(u.shape[0]):
+            out[i] = gain_value(kind, lam, u[i])
 
 
 @nb.njit(cache=True, inline="always")

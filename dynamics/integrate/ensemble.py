@@ -12,6 +12,10 @@ block stays contiguous and shrinks as trajectories finish.
 from __future__ import annotations
 
 import math
+import queue
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import numba as nb
 import numpy as np
@@ -33,7 +37,6 @@ from dynamics.integrate.engine import (
     STATUS_SUCCESS,
     _jit,
     all_finite,
-    combine_stages,
     dense_step,
     has_nonzero,
     initial_step,
@@ -69,6 +72,27 @@ def _eval_block(rhs, rhs_batch, use_batch, tvec, X, p, OUT, na, err_flag, bad):
             if err_flag[0] != 0:
                 err_flag[0] = 0
                 bad[j] = True
+
+
+@_jit
+def _combine_rows(Y, Hs, A, row, n_terms, K, out, na):
+    """out[j] = Y[j] + Hs[j] sum_{l < n_terms} A[row, l] K[l, j] for the active rows j < na.
+
+    The same operations in the same order as
+    :func:`~dynamics.integrate.engine.combine_stages` (so a trajectory's
+    arithmetic equals the single engine's), on the whole block at once: K is indexed as a
+    C-contiguous 3-D array, so the inner loop vectorises and no row views are created.
+    """
+    n = Y.shape[1]
+    for j in range(na):
+        h = Hs[j]
+        for i in range(n):
+            out[j, i] = Y[j, i]
+        for l in range(n_terms):
+            a = h * A[row, l]
+            if a != 0.0:
+                for i in range(n):
+                    out[j, i] += a * K[l, j, i]
 
 
 @_jit
@@ -273,12 +297,11 @@ def integrate_ensemble(
                 finishing[j] = True
             Hs[j] = hs
         for st in range(1, s):
+            _combine_rows(Y, Hs, A, st, st, K, Ytmp, na)
             for j in range(na):
-                combine_stages(Y[j], Hs[j], A, st, st, K[:, j, :], Ytmp[j])
                 tvec[j] = T[j] + c[st] * Hs[j]
             _eval_block(rhs, rhs_batch, use_batch, tvec, Ytmp, p, K[st], na, err_flag, bad)
-        for j in range(na):
-            combine_stages(Y[j], Hs[j], B, 0, s, K[:, j, :], Ynew[j])
+        _combine_rows(Y, Hs, B, 0, s, K, Ynew, na)
         if not fsal:
             for j in range(na):
                 tvec[j] = T[j] + Hs[j]
@@ -453,4 +476,66 @@ def ensemble_engine():
     return _compiled_ensemble[0]
 
 
-__all__ = ["ensemble_engine", "integrate_ensemble", "REASON_MAX_STEPS"]
+#: Trajectories per engine call. Fixed (not derived from the thread count), so that every
+#: trajectory is integrated in the same block of rows, with the same arithmetic, whatever the
+#: number of threads: results are bitwise independent of ``threads``. 32 rows keep a block's
+#: stages in the L2 cache (for N = 100 one (32, 100) x (100, 100) product costs ~0.28 us per
+#: row here, against ~0.39 us per row for 256 rows at once).
+CHUNK_ROWS = 32
+
+
+def chunks_of(start: int, stop: int, rows: int = CHUNK_ROWS) -> list[slice]:
+    """The rows ``start:stop`` cut into consecutive slices of ``rows`` (the last shorter)."""
+    return [slice(i, min(i + rows, stop)) for i in range(start, stop, rows)]
+
+
+class ChunkRunner:
+    """Runs engine calls for chunks of an ensemble on ``threads`` threads.
+
+    Each call receives a work array of its own (made by ``make_work``; one per thread,
+    reused), so the kernels' scratch space is never shared. The compiled engine releases the
+    GIL, so the threads run in parallel. Results come back in chunk order.
+    """
+
+    def __init__(self, threads: int, make_work: Callable[[], np.ndarray]) -> None:
+        self.threads = max(1, int(threads))
+        self._make_work = make_work
+        self._free: queue.SimpleQueue = queue.SimpleQueue()
+        self._pool: ThreadPoolExecutor | None = None
+
+    def __enter__(self) -> ChunkRunner:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
+    def _call(self, task: Callable[[slice, np.ndarray], Any], chunk: slice) -> Any:
+        try:
+            work = self._free.get_nowait()
+        except queue.Empty:
+            work = self._make_work()
+        try:
+            return task(chunk, work)
+        finally:
+            self._free.put(work)
+
+    def map(self, task: Callable[[slice, np.ndarray], Any], chunks: Sequence[slice]) -> list:
+        """``[task(chunk, work) for chunk in chunks]``, in parallel when there are threads."""
+        n_threads = min(self.threads, len(chunks))
+        if n_threads <= 1:
+            return [self._call(task, c) for c in chunks]
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="dynamics-ens")
+        return list(self._pool.map(lambda c: self._call(task, c), chunks))
+
+
+__all__ = [
+    "CHUNK_ROWS",
+    "ChunkRunner",
+    "chunks_of",
+    "ensemble_engine",
+    "integrate_ensemble",
+    "REASON_MAX_STEPS",
+]

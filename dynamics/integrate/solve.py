@@ -11,13 +11,19 @@ from typing import Any
 import numpy as np
 
 from dynamics import _validate as _v
-from dynamics._blas import blas_threads
+from dynamics._blas import blas_threads, cpu_share
 from dynamics.integrate.engine import (
     never_event,
     no_energy,
     single_engine,
 )
-from dynamics.integrate.ensemble import ensemble_engine, no_batch
+from dynamics.integrate.ensemble import (
+    CHUNK_ROWS,
+    ChunkRunner,
+    chunks_of,
+    ensemble_engine,
+    no_batch,
+)
 from dynamics.integrate.kernel_errors import KernelErrorTrap
 from dynamics.integrate.solution import (
     DenseOutput,
@@ -394,6 +400,7 @@ def solve_ensemble(
     batch_size: int | None = None,
     progress: bool | None = None,
     max_output_bytes: float | None = None,
+    threads: int | None = None,
 ) -> EnsembleSolution:
     """Integrate every row of ``Y0`` (shape (n_trajectories, n_states)) together.
 
@@ -407,10 +414,15 @@ def solve_ensemble(
     arguments are those of :func:`solve`; ``max_output_bytes`` bounds the output array
     (n_trajectories x n_times x (n_states + 1) doubles), checked before the run.
 
-    Each trajectory's result does not depend on the BLAS thread count (the engine runs its
-    products single-threaded) nor on the executor; with a batched kernel it may depend on
-    the other trajectories of its block at the level of rounding only (see
-    docs/integrators.md, "Guarantees").
+    ``threads``: the number of threads (default: the cores this process may use, or its
+    share in a :func:`dynamics.sweep` worker). The trajectories are cut into fixed chunks of
+    :data:`~dynamics.integrate.ensemble.CHUNK_ROWS` rows, each integrated by one call of the
+    compiled engine (which releases the GIL) with single-threaded BLAS, and the chunks are
+    shared among the threads: the results are bitwise the same for every ``threads``.
+
+    Each trajectory's result does not depend on the BLAS thread count nor on ``threads`` nor
+    on the executor; with a batched kernel it may depend on the other trajectories of its
+    chunk at the level of rounding only (see docs/integrators.md, "Guarantees").
     """
     model, t0, t1, tab, dt, rtol, atol_arr, h_max, max_steps, eq_tol = _common(
         model, t_span, method, dt, rtol, atol, max_step, max_steps, eq_tol, controller
@@ -429,6 +441,7 @@ def solve_ensemble(
     energy_tol = _positive(energy_tol, "energy_tol")
     _v.flag(stop_at_equilibrium, "stop_at_equilibrium")
     _v.flag(progress, "progress", allow_none=True)
+    n_threads = cpu_share() if threads is None else _positive_int(threads, "threads")
     m = Y.shape[0]
     batch = m if batch_size is None else _positive_int(batch_size, "batch_size")
     has_energy = model.energy_kernel is not None
@@ -450,33 +463,32 @@ def solve_ensemble(
         from tqdm.auto import tqdm
 
         iterator = tqdm(blocks, desc="ensemble", unit="block")
-    parts = []
-    errors: list[str | None] = []
-    for blk in iterator:
+    handles = (
+        kernel_handle(model.rhs_kernel, RHS_SIGNATURE),
+        kernel_handle(model.rhs_batch_kernel if use_batch else no_batch, RHS_BATCH_SIGNATURE),
+        use_batch,
+        kernel_handle(model.energy_kernel if has_energy else no_energy, ENERGY_SIGNATURE),
+        has_energy,
+    )
+    method_args = _method_arguments(tab, dt, h_max, rtol, atol_arr, controller)
+
+    def run_chunk(rows: slice, p_work: np.ndarray) -> tuple:
+        # on a worker thread: its own kernel-error trap and single-threaded BLAS
         trap = KernelErrorTrap()
         with trap, blas_threads(1):
-            parts.append(
-                engine(
-                    kernel_handle(model.rhs_kernel, RHS_SIGNATURE),
-                    kernel_handle(model.rhs_batch_kernel if use_batch else no_batch,
-                                  RHS_BATCH_SIGNATURE),
-                    use_batch,
-                    kernel_handle(model.energy_kernel if has_energy else no_energy,
-                                  ENERGY_SIGNATURE),
-                    has_energy,
-                    model.params,
-                    np.ascontiguousarray(Y[blk]),
-                    t0,
-                    t1,
-                    *_method_arguments(tab, dt, h_max, rtol, atol_arr, controller),
-                    t_eval_arr,
-                    max_steps,
-                    bool(stop_at_equilibrium),
-                    eq_tol,
-                    trap.flag,
-                )
+            out = engine(
+                *handles, p_work, np.ascontiguousarray(Y[rows]), t0, t1, *method_args,
+                t_eval_arr, max_steps, bool(stop_at_equilibrium), eq_tol, trap.flag,
             )
-        errors.extend([trap.error] * (blk.stop - blk.start))
+        return out, [trap.error] * (rows.stop - rows.start)
+
+    parts = []
+    errors: list[str | None] = []
+    with ChunkRunner(n_threads, lambda: model.ensemble_params(CHUNK_ROWS)) as runner:
+        for blk in iterator:
+            for out, errs in runner.map(run_chunk, chunks_of(blk.start, blk.stop)):
+                parts.append(out)
+                errors.extend(errs)
     ys, es, status, reason, t_final, nfev, nsteps, nacc, nrej = (
         np.concatenate([p[k] for p in parts]) for k in range(9)
     )

@@ -9,6 +9,11 @@ A model of ``n`` states carries
 * ``rhs_batch(t, X, p, OUT)`` -- optional: the vector field for many states at once
   (``X`` and ``OUT`` of shape ``(m, n)``, ``t`` of shape ``(m,)``); for dense weights this is
   one matrix-matrix product (BLAS-3). Without it the ensemble solver loops over ``rhs``.
+  The ensemble engine passes every kernel a private copy of ``params`` (one per thread, so
+  scratch space in ``p`` is never shared), made by :meth:`Model.ensemble_params`: by default
+  followed by ``rows * rhs_batch_work`` spare floats, room a batched kernel can use instead
+  of allocating (a model may append more, e.g. a transposed weight matrix). Called with the
+  bare ``params`` a batched kernel must manage without them.
 * ``energy(x, p) -> float`` -- optional: the Lyapunov (energy) function.
 * ``jacobian(t, x, p, J)`` -- optional: ``J[i, j] = d f_i / d x_j`` written into ``J``.
 
@@ -221,6 +226,16 @@ class Model:
     rhs_batch_kernel: CPUDispatcher | None = None
     energy_kernel: CPUDispatcher | None = None
     jacobian_kernel: CPUDispatcher | None = None
+    #: spare floats per state row the batched kernel may use after the parameters in the
+    #: ``p`` of an ensemble engine call (see :meth:`ensemble_params`)
+    rhs_batch_work: int = 0
+
+    def ensemble_params(self, rows: int) -> np.ndarray:
+        """The ``p`` an ensemble engine call of at most ``rows`` states passes to the kernels:
+        a private copy of ``params`` followed by ``rows * rhs_batch_work`` zeros."""
+        work = np.zeros(self.params.size + rows * int(self.rhs_batch_work))
+        work[: self.params.size] = self.params
+        return work
 
     @property
     def has_energy(self) -> bool:

@@ -133,3 +133,25 @@ def decay_ensemble_task(params: dict, seed) -> dict:
     Y0 = np.random.default_rng(seed).normal(size=(256, 100))
     ens = dyn.solve_ensemble(model, (0.0, params["t1"]), Y0, n_eval=5)
     return {"y": ens.y, "energy": ens.energy}
+
+
+@nb.njit(cache=True)
+def cubic_rhs(t, x, p, out):
+    """dx/dt = -p[0] x^3."""
+    for i in range(x.shape[0]):
+        out[i] = -p[0] * x[i] ** 3
+
+
+@nb.njit(cache=True)
+def cubic_batch_scratch(t, X, p, OUT):
+    """The batched cubic field, keeping x^2 in the spare floats after the one parameter
+    (rhs_batch_work = n), or in a new array when called with the bare parameters."""
+    m, n = X.shape
+    if p.shape[0] >= 1 + m * n:
+        sq = p[1 : 1 + m * n].reshape((m, n))
+    else:
+        sq = np.empty((m, n))
+    for r in range(m):
+        for i in range(n):
+            sq[r, i] = X[r, i] * X[r, i]
+            OUT[r, i] = -p[0] * sq[r, i] * X[r, i]
