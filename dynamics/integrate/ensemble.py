@@ -21,6 +21,7 @@ import numba as nb
 import numpy as np
 from numba import types
 
+from dynamics.integrate.control import FACOLD_START, propose_step
 from dynamics.integrate.dense import n_rows
 from dynamics.integrate.engine import (
     ENERGY_T,
@@ -195,7 +196,7 @@ def integrate_ensemble(
     T = np.full(m, t0)
     H = np.empty(m)
     Hs = np.empty(m)
-    facold = np.full(m, 1e-4)
+    facold = np.full(m, FACOLD_START)
     last_rejected = np.zeros(m, dtype=np.bool_)
     next_eval = np.zeros(m, dtype=np.int64)
     ident = np.arange(m)
@@ -326,25 +327,11 @@ def integrate_ensemble(
                 if finite:
                     err = step_error(hs, e, e3, has_e3, K[:, j, :], Y[j], Ynew[j], atol, rtol,
                                      err_vec)
-                if not math.isfinite(err):
-                    accepted = False
-                    H[j] = 0.25 * hs
-                    last_rejected[j] = True
-                else:
-                    fac11 = err**expo
-                    fac = fac11 / facold[j] ** beta
-                    fac = max(1.0 / factor_max, min(1.0 / factor_min, fac / safety))
-                    if err > 1.0:
-                        accepted = False
-                        H[j] = hs / min(1.0 / factor_min, fac11 / safety)
-                        last_rejected[j] = True
-                    else:
-                        facold[j] = max(err, 1e-4)
-                        h_next = hs / fac
-                        if last_rejected[j]:
-                            h_next = min(h_next, hs)
-                        last_rejected[j] = False
-                        H[j] = h_next
+                accepted, H[j], facold[j] = propose_step(
+                    err, hs, facold[j], expo, beta, safety, factor_min, factor_max,
+                    last_rejected[j],
+                )
+                last_rejected[j] = not accepted
                 if not accepted:
                     nrej[traj] += 1
             elif not finite:
