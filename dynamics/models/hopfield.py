@@ -40,6 +40,7 @@ from dynamics.activations import (
     get_gain,
 )
 from dynamics.models.base import (
+    ENERGY_BATCH_SIGNATURE,
     ENERGY_SIGNATURE,
     JACOBIAN_SIGNATURE,
     RHS_BATCH_SIGNATURE,
@@ -95,21 +96,39 @@ def hopfield_rhs_batch(t, x, p, out):
             out[r, i] = inv_cap[i] * (out[r, i] - leak[i] * x[r, i] + bias[i])
 
 
-@nb.njit(ENERGY_SIGNATURE, cache=True)
+@nb.njit(ENERGY_SIGNATURE, cache=True, error_model="numpy")
 def hopfield_energy(x, p):
     """E = -1/2 V^T W V - I^T V + sum_i leak_i G(V_i), V = g(u)."""
     n, kind, lam, leak, inv_cap, bias, weights, scratch = _layout(p)
     v = scratch[:n]
     wv = scratch[n:]
+    gain_values(kind, lam, x, v)
     e = 0.0
     for i in range(n):
-        v[i] = gain_value(kind, lam, x[i])
         e += leak[i] * gain_integral_of_inverse_u(kind, lam, x[i]) - bias[i] * v[i]
     np.dot(weights, v, wv)
     quad = 0.0
     for i in range(n):
         quad += v[i] * wv[i]
     return e - 0.5 * quad
+
+
+@nb.njit(ENERGY_BATCH_SIGNATURE, cache=True, error_model="numpy")
+def hopfield_energy_batch(x, p, e):
+    """The energy of each row of ``x`` (m, n): the quadratic forms by one product V W^T."""
+    n, kind, lam, leak, inv_cap, bias, weights, _ = _layout(p)
+    m = x.shape[0]
+    v = np.empty((m, n))
+    for r in range(m):
+        gain_values(kind, lam, x[r], v[r])
+    wv = np.dot(v, weights.T)
+    for r in range(m):
+        acc = 0.0
+        quad = 0.0
+        for i in range(n):
+            acc += leak[i] * gain_integral_of_inverse_u(kind, lam, x[r, i]) - bias[i] * v[r, i]
+            quad += v[r, i] * wv[r, i]
+        e[r] = acc - 0.5 * quad
 
 
 @nb.njit(JACOBIAN_SIGNATURE, cache=True)
@@ -211,6 +230,7 @@ class ContinuousHopfield(Model):
         self.rhs_kernel = hopfield_rhs
         self.rhs_batch_kernel = hopfield_rhs_batch
         self.energy_kernel = hopfield_energy
+        self.energy_batch_kernel = hopfield_energy_batch
         self.jacobian_kernel = hopfield_jacobian
 
     # Views into params (read-only copies, so that the kernels' data cannot be aliased).
