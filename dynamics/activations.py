@@ -148,20 +148,22 @@ def gain_value(kind: int, lam: float, u: float) -> float:
 
 @nb.njit(cache=True, error_model="numpy")
 def gain_values(kind: int, lam: float, u, out) -> None:
-    """out[i] = g(u[i]) for every entry of the 1-D arrays ``u`` and ``out`` (may be the same).
+    """out[i] = g(u[i]) for the entries of the 1-D arrays ``u`` and ``out`` (may be the same;
+    the first min(len(u), len(out)) entries).
 
     The gain is chosen once, outside the loop, so each loop is branch-free and vectorises
     (tanh through :func:`fast_tanh`). Allocates nothing.
     """
+    m = min(u.shape[0], out.shape[0])
     if kind == TANH:
-        for i in range(u.shape[0]):
+        for i in range(m):
             out[i] = fast_tanh(lam * u[i])
     elif kind == PIECEWISE_LINEAR:
-        for i in range(u.shape[0]):
+        for i in range(m):
             z = lam * u[i]
             out[i] = 1.0 if z > 1.0 else (-1.0 if z < -1.0 else z)
     else:
-        for i in range(u.shape[0]):
+        for i in range(m):
             out[i] = gain_value(kind, lam, u[i])
 
 

@@ -75,7 +75,7 @@ def hopfield_rhs(t, x, p, out):
     """du/dt = inv_cap * (-leak * u + W g(u) + I), one matrix-vector product."""
     n, kind, lam, leak, inv_cap, bias, weights, scratch = _layout(p)
     v = scratch[:n]
-    gain_values(kind, lam, x, v)
+    gain_values(kind, lam, x[:n], v)
     np.dot(weights, v, out)
     for i in range(n):
         out[i] = inv_cap[i] * (out[i] - leak[i] * x[i] + bias[i])
@@ -102,7 +102,7 @@ def hopfield_energy(x, p):
     n, kind, lam, leak, inv_cap, bias, weights, scratch = _layout(p)
     v = scratch[:n]
     wv = scratch[n:]
-    gain_values(kind, lam, x, v)
+    gain_values(kind, lam, x[:n], v)  # x may be longer (DistributedDelayHopfield): u = x[:n]
     e = 0.0
     for i in range(n):
         e += leak[i] * gain_integral_of_inverse_u(kind, lam, x[i]) - bias[i] * v[i]
@@ -120,7 +120,7 @@ def hopfield_energy_batch(x, p, e):
     m = x.shape[0]
     v = np.empty((m, n))
     for r in range(m):
-        gain_values(kind, lam, x[r], v[r])
+        gain_values(kind, lam, x[r, :n], v[r])
     wv = np.dot(v, weights.T)
     for r in range(m):
         acc = 0.0
