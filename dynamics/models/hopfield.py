@@ -35,6 +35,7 @@ from dynamics.activations import (
     Gain,
     gain_derivative,
     gain_integral_of_inverse_u,
+    gain_integrals,
     gain_value,
     gain_values,
     get_gain,
@@ -115,18 +116,21 @@ def hopfield_energy(x, p):
 
 @nb.njit(ENERGY_BATCH_SIGNATURE, cache=True, error_model="numpy")
 def hopfield_energy_batch(x, p, e):
-    """The energy of each row of ``x`` (m, n): the quadratic forms by one product V W^T."""
+    """The energy of each row of ``x`` (m, n): the quadratic forms by one product V W^T, the
+    gain terms by vectorised loops."""
     n, kind, lam, leak, inv_cap, bias, weights, _ = _layout(p)
     m = x.shape[0]
     v = np.empty((m, n))
+    big_g = np.empty(n)
     for r in range(m):
         gain_values(kind, lam, x[r, :n], v[r])
     wv = np.dot(v, weights.T)
     for r in range(m):
+        gain_integrals(kind, lam, x[r, :n], big_g)
         acc = 0.0
         quad = 0.0
         for i in range(n):
-            acc += leak[i] * gain_integral_of_inverse_u(kind, lam, x[r, i]) - bias[i] * v[r, i]
+            acc += leak[i] * big_g[i] - bias[i] * v[r, i]
             quad += v[r, i] * wv[r, i]
         e[r] = acc - 0.5 * quad
 
