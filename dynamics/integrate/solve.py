@@ -301,7 +301,6 @@ def solve(
         )
     (ts, ys, es, status, reason, t_stop, nfev, nsteps, nacc, nrej,
      ev_t, ev_y, ev_idx, _n_found, dense_t, dense_r, n_dense, ev_nan) = out  # fmt: skip
-    status = int(status)
     error = trap.error
     if has_energy:
         es, failed_row, energy_error = saved_energies(model, ys)
