@@ -8,7 +8,11 @@ solve, so the pieces add up to an estimate that is compared with the measured so
   split into the gain loop (tanh) and the matrix-vector product;
 * ``energy`` (evaluated at every saved point when the output is every step);
 * the stage combinations (``y + h sum a_ij k_j``), the error norm, the saving of one point;
-* the fixed cost of one ``dyn.solve`` call (a span so short that one step ends it);
+* the fixed cost of one ``dyn.solve`` call (a span so short that one step ends it), split
+  into the compiled engine called through numba's dispatcher (which types every argument,
+  first-class function values included, on every call) and through its resolved entry point;
+* the gain: the scalar ``expm1`` tanh, numba's ``np.tanh`` loop and the package's
+  vectorised ``gain_values``; the energies of all saved states in one batched pass;
 * for the ensemble: the batched kernel, its GEMM and its gain loop, per trajectory.
 
 Usage: ``python benchmarks/profile_integrators.py [--repeats K]`` (medians of K >= 7).
@@ -28,6 +32,7 @@ import numba  # noqa: E402
 import numpy as np  # noqa: E402
 
 import dynamics as dyn  # noqa: E402
+from dynamics.activations import TANH, gain_values  # noqa: E402
 
 N, M, T_END = 100, 256, 50.0
 RTOL, ATOL = 1e-6, 1e-9
@@ -70,6 +75,21 @@ def _loop_tanh_fast(x, v, lam, k):
     for _ in range(k):
         for i in range(x.shape[0]):
             v[i] = np.tanh(lam * x[i])
+
+
+@numba.njit(cache=True)
+def _loop_tanh_expm1(x, v, lam, k):
+    for _ in range(k):
+        for i in range(x.shape[0]):
+            z = lam * x[i]
+            em = np.expm1(-2.0 * abs(z))
+            v[i] = np.copysign(-em / (2.0 + em), z)
+
+
+@numba.njit(cache=True)
+def _loop_gain_values(x, v, lam, k):
+    for _ in range(k):
+        gain_values(TANH, lam, x, v)
 
 
 @numba.njit(cache=True)
@@ -131,6 +151,31 @@ def _loop_batch(rhs_batch, p, t, X, OUT, k):
         rhs_batch(t, X, p, OUT)
 
 
+def _engine_call_costs(model, y0, rep: int) -> tuple[float, float]:
+    """A one-step solve's engine call through the dispatcher and through its entry point
+    (the arguments are captured from a real solve)."""
+    import sys
+
+    solve_module = sys.modules["dynamics.integrate.solve"]
+    captured = {}
+    original = solve_module._call_exact
+
+    def spy(entry, slots, *args):
+        captured["args"] = (entry, slots, args)
+        return original(entry, slots, *args)
+
+    solve_module._call_exact = spy
+    try:
+        dyn.solve(model, (0.0, 1e-9), y0)
+    finally:
+        solve_module._call_exact = original
+    entry, slots, args = captured["args"]
+    dispatcher = solve_module.single_engine(slots)
+    t_dispatch = median_time(lambda: dispatcher(*args), rep, inner=20)
+    t_entry = median_time(lambda: entry(*args), rep, inner=20)
+    return t_dispatch, t_entry
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
@@ -171,9 +216,21 @@ def main() -> None:
     ys = np.empty((64, N))
     t_save = median_time(lambda: _loop_save(ys, x, k), rep) / k
 
+    t_tanh_expm1 = median_time(lambda: _loop_tanh_expm1(x, v, lam, k), rep) / k
+    t_gain_values = median_time(lambda: _loop_gain_values(x, v, lam, k), rep) / k
+    ys_saved = np.ascontiguousarray(sol.y.T)
+    es_saved = np.empty(ys_saved.shape[0])
+    if getattr(model, "energy_batch_kernel", None) is not None:
+        t_energy_batch = median_time(
+            lambda: model.energy_batch_kernel(ys_saved, p, es_saved), rep) / ys_saved.shape[0]
+    else:
+        t_energy_batch = float("nan")
+    t_engine_dispatch, t_engine_entry = _engine_call_costs(model, y0, rep)
+
     est = {
         "rhs (through the function pointer), per evaluation": (t_rhs_ptr, nfev),
-        "energy at every saved step": (t_energy, nacc + 1),
+        "energies of the saved states (one batched pass)": (
+            t_energy if t_energy_batch != t_energy_batch else t_energy_batch, nacc + 1),
         "stage combinations + update, per step": (t_stages, nsteps),
         "error norm, per step": (t_norm, nsteps),
         "saving one point, per accepted step": (t_save, nacc + 1),
@@ -192,6 +249,13 @@ def main() -> None:
     print(f"  rhs split: direct call {t_rhs_direct * 1e6:.3f} us, through the pointer "
           f"{t_rhs_ptr * 1e6:.3f} us; tanh loop {t_tanh * 1e6:.3f} us (numpy error model + "
           f"fastmath: {t_tanh_fast * 1e6:.3f} us); gemv {t_gemv * 1e6:.3f} us")
+    print(f"  gain of 100 neurons: scalar expm1 tanh {t_tanh_expm1 * 1e6:.3f} us, "
+          f"gain_values (vectorised fast_tanh) {t_gain_values * 1e6:.3f} us")
+    print(f"  energy per saved state: one at a time {t_energy * 1e6:.3f} us, "
+          f"batched after the run (energy_batch) {t_energy_batch * 1e6:.3f} us")
+    print(f"  one-step engine call: through numba's dispatcher {t_engine_dispatch * 1e6:.1f} us,"
+          f" through the resolved entry point {t_engine_entry * 1e6:.1f} us; the rest of the "
+          f"fixed cost ({(t_fixed - t_engine_entry) * 1e6:.1f} us) is Python (checks, Solution)")
 
     Y0 = np.random.default_rng(6).normal(0.0, 1.0, (M, N))
     t_eval = np.linspace(0.0, T_END, 11)

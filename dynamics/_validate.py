@@ -16,6 +16,7 @@ read as ``True``, and an imaginary part is never dropped.
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Sequence
 from typing import Any
@@ -89,21 +90,29 @@ def real(
     """
     if value is None and allow_none:
         return None
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf":
+        value = value.item()
+    # exact float / int first: the common case, without the abstract-base-class checks
+    if not (type(value) is float or type(value) is int or _is_real(value)):
+        none = " or None" if allow_none else ""
+        raise TypeError(f"{name}: expected {_what_real(what, finite, minimum, strict)}{none}, "
+                        f"got {_got(value)}")
+    v = float(value)
+    if (finite and not math.isfinite(v)) or (
+        minimum is not None and not (v > minimum if strict else v >= minimum)
+    ):
+        raise ValueError(f"{name}: expected {_what_real(what, finite, minimum, strict)}, "
+                         f"got {value!r}")
+    return v
+
+
+def _what_real(what: str | None, finite: bool, minimum: float | None, strict: bool) -> str:
+    """What :func:`real` expected, for its messages."""
     if what is None:
         what = "a finite number" if finite else "a number"
         if minimum is not None:
             what += f" {'>' if strict else '>='} {minimum:g}"
-    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf":
-        value = value.item()
-    if not _is_real(value):
-        none = " or None" if allow_none else ""
-        raise TypeError(f"{name}: expected {what}{none}, got {_got(value)}")
-    v = float(value)
-    if (finite and not np.isfinite(v)) or (
-        minimum is not None and not (v > minimum if strict else v >= minimum)
-    ):
-        raise ValueError(f"{name}: expected {what}, got {value!r}")
-    return v
+    return what
 
 
 def positive(value: Any, name: str, allow_none: bool = False) -> float | None:

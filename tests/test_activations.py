@@ -9,6 +9,7 @@ from scipy.special import expit
 from dynamics.activations import (
     GAINS,
     TANH,
+    fast_log_cosh,
     fast_tanh,
     gain_value,
     gain_values,
@@ -98,3 +99,26 @@ def test_fast_tanh_is_the_tanh_gain():
     ref = np.empty_like(x)
     _fast_tanh_array(x, ref)
     np.testing.assert_array_equal(out, ref)
+
+
+@numba.njit(cache=True)
+def _fast_log_cosh_array(x, out):
+    for i in range(x.shape[0]):
+        out[i] = fast_log_cosh(x[i])
+
+
+def test_fast_log_cosh_against_the_closed_form():
+    x = _wide_sample()
+    x = x[np.abs(x) < 700.0]
+    out = np.empty_like(x)
+    _fast_log_cosh_array(x, out)
+    a = np.abs(x)
+    ref = a + np.log1p(np.exp(-2.0 * a)) - np.log(2.0)  # the scalar formula it replaces
+    np.testing.assert_allclose(out, ref, rtol=4e-16, atol=4e-16)
+    moderate = a < 5.0
+    np.testing.assert_allclose(out[moderate], np.log(np.cosh(x[moderate])), rtol=1e-15,
+                               atol=1e-15)
+    special = np.array([np.nan, np.inf, -np.inf, 0.0])
+    res = np.empty(4)
+    _fast_log_cosh_array(special, res)
+    assert np.isnan(res[0]) and res[1] == np.inf and res[2] == np.inf and abs(res[3]) <= 2.3e-16

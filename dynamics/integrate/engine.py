@@ -785,10 +785,42 @@ EVENT_T = types.FunctionType(EVENT_SIGNATURE)
 ENGINE_OPTIONS = {"cache": True, "nogil": True, "error_model": "numpy"}
 
 _compiled_single: dict[int, object] = {}
+_entry_points: dict[int, object] = {}
+
+
+@nb.njit(types.int64(ENERGY_T, _vec, _mat, _vec, types.int64[::1]), **ENGINE_OPTIONS)
+def energy_rows(energy, p, X, E, err_flag):
+    """E[k] = energy(X[k], p) for every row; stops at the first row whose call raised
+    (``err_flag[0]`` set), leaving E[k] = NaN there, and returns k (-1 when none raised)."""
+    for k in range(X.shape[0]):
+        E[k] = energy(X[k], p)
+        if err_flag[0] != 0:
+            E[k] = math.nan
+            return k
+    return -1
+
+
+def single_engine_entry(n_events_slots: int):
+    """The machine-code entry point of :func:`single_engine` (``n_events_slots`` events).
+
+    The engine is compiled for exactly one signature, and :func:`dynamics.solve` builds its
+    arguments with exactly those types, so the call can skip numba's dispatcher, which types
+    every argument on every call (for first-class function values and a tuple of them that
+    costs tens of microseconds per solve). The arguments are still unboxed (converted) as
+    the signature says.
+    """
+    entry = _entry_points.get(n_events_slots)
+    if entry is None:
+        engine = single_engine(n_events_slots)
+        (cres,) = engine.overloads.values()
+        entry = cres.entry_point
+        _entry_points[n_events_slots] = entry
+    return entry
 
 
 def single_engine(n_events_slots: int):
-    """The engine compiled for a tuple of ``n_events_slots`` event kernels (cached on disk)."""
+    """The engine compiled for a tuple of ``n_events_slots`` event kernels (cached on disk;
+    0 slots when a solve has no events: then no event kernel is passed at all)."""
     engine = _compiled_single.get(n_events_slots)
     if engine is None:
         argtypes = (

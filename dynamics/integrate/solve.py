@@ -9,13 +9,16 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from numba import types as nb_types
 
 from dynamics import _validate as _v
 from dynamics._blas import blas_threads, cpu_share
 from dynamics.integrate.engine import (
+    energy_rows,
     never_event,
     no_energy,
     single_engine,
+    single_engine_entry,
 )
 from dynamics.integrate.ensemble import (
     CHUNK_ROWS,
@@ -31,7 +34,7 @@ from dynamics.integrate.solution import (
     Solution,
     energy_increase,
 )
-from dynamics.integrate.status import Reason, status_message
+from dynamics.integrate.status import Reason, Status, status_message
 from dynamics.integrate.tableaus import TABLEAUS, Tableau
 from dynamics.models.base import (
     ENERGY_SIGNATURE,
@@ -256,9 +259,10 @@ def solve(
     energy_tol = _positive(energy_tol, "energy_tol")
     evs = _events(events)
     n_events = len(evs)
-    # pad the event tuple to a power of two (at least 2) so that few engine variants are
-    # compiled: 0, 1 or 2 events share one, 3-4 another, ...
-    slots = 2
+    # no events: an engine without event kernels; else the event tuple padded to a power of
+    # two (at least 2) so that few engine variants are compiled: 1 or 2 events share one,
+    # 3-4 another, ...
+    slots = 0 if n_events == 0 else 2
     while slots < n_events:
         slots *= 2
     ev_kernels = tuple(
@@ -269,7 +273,7 @@ def solve(
     direction = np.array([ev.direction for ev in evs] or [0.0], dtype=np.float64)
     has_energy = model.energy_kernel is not None
 
-    engine = single_engine(len(ev_kernels))
+    engine = single_engine_entry(slots)
     n = model.n_states
     budget = _budget(max_output_bytes)
     row_bytes = 8 * (n + 2)
@@ -289,9 +293,10 @@ def solve(
         )
     trap = KernelErrorTrap()
     with trap, blas_threads(1):
-        out = engine(
+        # the energies of the saved states are computed after the run, in one pass
+        out = _call_exact(engine, slots,
             kernel_handle(model.rhs_kernel, RHS_SIGNATURE),
-            kernel_handle(model.energy_kernel if has_energy else no_energy, ENERGY_SIGNATURE),
+            kernel_handle(no_energy, ENERGY_SIGNATURE),
             ev_kernels,
             model.params,
             y0_arr,
@@ -303,7 +308,7 @@ def solve(
             max_steps,
             bool(stop_at_equilibrium),
             eq_tol,
-            has_energy,
+            False,
             n_events,
             terminal,
             direction,
@@ -314,10 +319,21 @@ def solve(
         )
     (ts, ys, es, status, reason, t_stop, nfev, nsteps, nacc, nrej,
      ev_t, ev_y, ev_idx, _n_found, dense_t, dense_r, n_dense, ev_nan) = out  # fmt: skip
+    error = trap.error
+    if has_energy:
+        es, failed_row, energy_error = saved_energies(model, ys)
+        if failed_row >= 0 and not (status == Status.FAILED and failed_row == ts.size - 1):
+            # the run ends where the energy kernel raised: the state there is kept, its
+            # energy is NaN (the same output as stopping the run at that saved point)
+            keep = failed_row + 1
+            ts, ys, es = ts[:keep], ys[:keep], es[:keep]
+            status, reason, t_stop, error = Status.FAILED, Reason.ENERGY_ERROR, ts[-1], energy_error
+            in_time = ev_t <= t_stop
+            ev_t, ev_y, ev_idx = ev_t[in_time], ev_y[in_time], ev_idx[in_time]
     status = int(status)
     message = status_message(
         status, int(reason), float(t_stop), max_steps=max_steps, eq_tol=eq_tol,
-        error=trap.error, budget=budget,
+        error=error, budget=budget,
     )
     energy = es if has_energy else None
     increases, worst = energy_increase(es, energy_tol) if has_energy else (False, 0.0)
@@ -364,6 +380,62 @@ def solve(
         energy_nan=energy_nan,
         event_nan=event_nan,
     )
+
+
+_ARRAY_ARGUMENTS: dict[int, list[tuple[int, int, np.dtype]]] = {}
+
+
+def _call_exact(entry, slots: int, *args):
+    """Call the engine's entry point when every array argument has exactly the dtype,
+    dimension and C layout of the compiled signature (the entry point converts without
+    checking: a mismatch would be read as the wrong type); otherwise call the dispatcher,
+    which converts or raises numba's TypeError."""
+    arrays = _ARRAY_ARGUMENTS.get(slots)
+    if arrays is None:
+        arrays = [
+            (k, t.ndim, np.dtype(str(t.dtype)))
+            for k, t in enumerate(single_engine(slots).signatures[0])
+            if isinstance(t, nb_types.Array)
+        ]
+        _ARRAY_ARGUMENTS[slots] = arrays
+    for k, ndim, dtype in arrays:
+        value = args[k]
+        if not (
+            isinstance(value, np.ndarray)
+            and value.ndim == ndim
+            and value.dtype == dtype
+            and value.flags.c_contiguous
+            and value.flags.writeable
+        ):
+            return single_engine(slots)(*args)
+    return entry(*args)
+
+
+def saved_energies(model: Model, ys: np.ndarray) -> tuple[np.ndarray, int, str | None]:
+    """The energies of the saved states ``ys`` (one per row), computed in one pass.
+
+    With the model's ``energy_batch`` kernel (one matrix-matrix product for dense weights)
+    when it has one, else ``energy`` row by row in compiled code. Returns ``(E, k, error)``:
+    ``k`` is the first row where the energy kernel raised (-1 if none), E[k] is NaN and the
+    rows after it are not evaluated (NaN); ``error`` is the exception's text.
+    """
+    es = np.full(ys.shape[0], np.nan)
+    if ys.shape[0] == 0:
+        return es, -1, None
+    states = np.ascontiguousarray(ys)
+    if model.energy_batch_kernel is not None:
+        try:
+            model.energy_batch_kernel(states, model.params, es)
+            return es, -1, None
+        except Exception:  # find the row that fails (and its message) row by row below
+            es[:] = np.nan
+    trap = KernelErrorTrap()
+    with trap, blas_threads(1):
+        failed = int(energy_rows(kernel_handle(model.energy_kernel, ENERGY_SIGNATURE),
+                                 model.params, states, es, trap.flag))
+    if failed >= 0:
+        es[failed + 1:] = np.nan
+    return es, failed, trap.error
 
 
 def _budget(max_output_bytes: Any) -> float:

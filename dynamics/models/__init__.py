@@ -1,6 +1,7 @@
 """Continuous-time network models: data plus compiled kernels (see models/base.py)."""
 
 from dynamics.models.base import (
+    ENERGY_BATCH_SIGNATURE,
     ENERGY_SIGNATURE,
     EVENT_SIGNATURE,
     JACOBIAN_SIGNATURE,
@@ -47,6 +48,7 @@ __all__ = [
     "RHS_SIGNATURE",
     "RHS_BATCH_SIGNATURE",
     "ENERGY_SIGNATURE",
+    "ENERGY_BATCH_SIGNATURE",
     "JACOBIAN_SIGNATURE",
     "EVENT_SIGNATURE",
     "ContinuousHopfield",

@@ -15,6 +15,10 @@ A model of ``n`` states carries
   of allocating (a model may append more, e.g. a transposed weight matrix). Called with the
   bare ``params`` a batched kernel must manage without them.
 * ``energy(x, p) -> float`` -- optional: the Lyapunov (energy) function.
+* ``energy_batch(X, p, E)`` -- optional, with ``energy``: the energies of the ``m`` states in
+  the rows of ``X`` (shape ``(m, n)``) written into ``E`` (shape ``(m,)``); for dense weights
+  one matrix-matrix product. :func:`dynamics.solve` evaluates the energies of the saved states
+  in one pass after the run, with this kernel when the model has it, else row by row.
 * ``jacobian(t, x, p, J)`` -- optional: ``J[i, j] = d f_i / d x_j`` written into ``J``.
 
 Kernels are numba functions with fixed signatures (:data:`RHS_SIGNATURE` and friends).
@@ -56,6 +60,7 @@ __all__ = [
     "RHS_SIGNATURE",
     "RHS_BATCH_SIGNATURE",
     "ENERGY_SIGNATURE",
+    "ENERGY_BATCH_SIGNATURE",
     "JACOBIAN_SIGNATURE",
     "EVENT_SIGNATURE",
     "compile_kernel",
@@ -71,6 +76,8 @@ RHS_SIGNATURE = types.void(_f8, _vec, _vec, _vec)
 RHS_BATCH_SIGNATURE = types.void(_vec, _mat, _vec, _mat)
 #: ``energy(x: float[n], p: float[:]) -> float``
 ENERGY_SIGNATURE = _f8(_vec, _vec)
+#: ``energy_batch(X: float[m, n], p: float[:], E: float[m]) -> None``
+ENERGY_BATCH_SIGNATURE = types.void(_mat, _vec, _vec)
 #: ``jacobian(t: float, x: float[n], p: float[:], J: float[n, n]) -> None``
 JACOBIAN_SIGNATURE = types.void(_f8, _vec, _vec, _mat)
 #: ``event(t: float, x: float[n]) -> float`` (an event happens where it crosses zero)
@@ -80,6 +87,7 @@ _SIGNATURE_TEXT = {
     RHS_SIGNATURE: "rhs(t, x, p, out) -> None with float t, 1-D float64 arrays x, p, out",
     RHS_BATCH_SIGNATURE: "rhs_batch(t, X, p, OUT) -> None with 1-D t, 2-D X and OUT, 1-D p",
     ENERGY_SIGNATURE: "energy(x, p) -> float with 1-D float64 arrays x, p",
+    ENERGY_BATCH_SIGNATURE: "energy_batch(X, p, E) -> None with 2-D X, 1-D p and E",
     JACOBIAN_SIGNATURE: "jacobian(t, x, p, J) -> None with 2-D J",
     EVENT_SIGNATURE: "event(t, x) -> float with float t and 1-D float64 array x",
 }
@@ -216,7 +224,8 @@ class Model:
     """Base class of continuous-time models (see the module docstring for the protocol).
 
     Subclasses set ``n_states``, ``params`` and the kernels ``rhs_kernel`` (required),
-    ``rhs_batch_kernel``, ``energy_kernel``, ``jacobian_kernel`` (``None`` when absent).
+    ``rhs_batch_kernel``, ``energy_kernel``, ``energy_batch_kernel``, ``jacobian_kernel``
+    (``None`` when absent).
     """
 
     name: str = "model"
@@ -225,6 +234,7 @@ class Model:
     rhs_kernel: CPUDispatcher
     rhs_batch_kernel: CPUDispatcher | None = None
     energy_kernel: CPUDispatcher | None = None
+    energy_batch_kernel: CPUDispatcher | None = None
     jacobian_kernel: CPUDispatcher | None = None
     #: spare floats per state row the batched kernel may use after the parameters in the
     #: ``p`` of an ensemble engine call (see :meth:`ensemble_params`)
@@ -262,6 +272,14 @@ class Model:
         if self.energy_kernel is None:
             raise ValueError(f"{self.name}: this model has no energy function")
         arr = _v.float_array(x, "x")
+        if arr.ndim == 2 and self.energy_batch_kernel is not None and arr.shape[0] > 0:
+            if arr.shape[1] != self.n_states:
+                raise ValueError(
+                    f"x: expected shape (m, {self.n_states}), got {arr.shape}"
+                )
+            out = np.empty(arr.shape[0])
+            self.energy_batch_kernel(np.ascontiguousarray(arr), self.params, out)
+            return out
         if arr.ndim == 2:
             return np.array([self.energy(row) for row in arr])
         return float(self.energy_kernel(self._state(arr), self.params))
@@ -290,8 +308,9 @@ class UserModel(Model):
         Number of state variables.
     params:
         Parameters passed to every kernel as a flat float64 array ``p``.
-    energy, jacobian, rhs_batch:
-        Optional kernels with the signatures of the model protocol.
+    energy, jacobian, rhs_batch, energy_batch:
+        Optional kernels with the signatures of the model protocol (``energy_batch`` only
+        together with ``energy``, of which it must be the row-by-row equivalent).
     name:
         A label used in messages.
     check:
@@ -316,6 +335,7 @@ class UserModel(Model):
         energy: Callable | None = None,
         jacobian: Callable | None = None,
         rhs_batch: Callable | None = None,
+        energy_batch: Callable | None = None,
         name: str | None = None,
         check: bool = False,
     ) -> None:
@@ -344,6 +364,14 @@ class UserModel(Model):
             None
             if rhs_batch is None
             else compile_kernel(rhs_batch, RHS_BATCH_SIGNATURE, "rhs_batch", check=check)
+        )
+        if energy_batch is not None and energy is None:
+            raise ValueError("energy_batch: given without energy; give the energy kernel too")
+        self.energy_batch_kernel = (
+            None
+            if energy_batch is None
+            else compile_kernel(energy_batch, ENERGY_BATCH_SIGNATURE, "energy_batch",
+                                check=check)
         )
 
 

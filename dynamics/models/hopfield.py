@@ -37,11 +37,13 @@ from dynamics.activations import (
     Gain,
     gain_derivative,
     gain_integral_of_inverse_u,
+    gain_integrals,
     gain_value,
     gain_values,
     get_gain,
 )
 from dynamics.models.base import (
+    ENERGY_BATCH_SIGNATURE,
     ENERGY_SIGNATURE,
     JACOBIAN_SIGNATURE,
     RHS_BATCH_SIGNATURE,
@@ -76,7 +78,7 @@ def hopfield_rhs(t, x, p, out):
     """du/dt = inv_cap * (-leak * u + W g(u) + I), one matrix-vector product."""
     n, kind, lam, leak, inv_cap, bias, weights, scratch = _layout(p)
     v = scratch[:n]
-    gain_values(kind, lam, x, v)
+    gain_values(kind, lam, x[:n], v)
     np.dot(weights, v, out)
     for i in range(n):
         out[i] = inv_cap[i] * (out[i] - leak[i] * x[i] + bias[i])
@@ -117,21 +119,42 @@ def hopfield_rhs_batch(t, x, p, out):
             out[r, i] = inv_cap[i] * (out[r, i] - leak[i] * x[r, i] + bias[i])
 
 
-@nb.njit(ENERGY_SIGNATURE, cache=True)
+@nb.njit(ENERGY_SIGNATURE, cache=True, error_model="numpy")
 def hopfield_energy(x, p):
     """E = -1/2 V^T W V - I^T V + sum_i leak_i G(V_i), V = g(u)."""
     n, kind, lam, leak, inv_cap, bias, weights, scratch = _layout(p)
     v = scratch[:n]
     wv = scratch[n:]
+    gain_values(kind, lam, x[:n], v)  # x may be longer (DistributedDelayHopfield): u = x[:n]
     e = 0.0
     for i in range(n):
-        v[i] = gain_value(kind, lam, x[i])
         e += leak[i] * gain_integral_of_inverse_u(kind, lam, x[i]) - bias[i] * v[i]
     np.dot(weights, v, wv)
     quad = 0.0
     for i in range(n):
         quad += v[i] * wv[i]
     return e - 0.5 * quad
+
+
+@nb.njit(ENERGY_BATCH_SIGNATURE, cache=True, error_model="numpy")
+def hopfield_energy_batch(x, p, e):
+    """The energy of each row of ``x`` (m, n): the quadratic forms by one product V W^T, the
+    gain terms by vectorised loops."""
+    n, kind, lam, leak, inv_cap, bias, weights, _ = _layout(p)
+    m = x.shape[0]
+    v = np.empty((m, n))
+    big_g = np.empty(n)
+    for r in range(m):
+        gain_values(kind, lam, x[r, :n], v[r])
+    wv = np.dot(v, weights.T)
+    for r in range(m):
+        gain_integrals(kind, lam, x[r, :n], big_g)
+        acc = 0.0
+        quad = 0.0
+        for i in range(n):
+            acc += leak[i] * big_g[i] - bias[i] * v[r, i]
+            quad += v[r, i] * wv[r, i]
+        e[r] = acc - 0.5 * quad
 
 
 @nb.njit(JACOBIAN_SIGNATURE, cache=True)
@@ -233,6 +256,7 @@ class ContinuousHopfield(Model):
         self.rhs_kernel = hopfield_rhs
         self.rhs_batch_kernel = hopfield_rhs_batch
         self.energy_kernel = hopfield_energy
+        self.energy_batch_kernel = hopfield_energy_batch
         self.jacobian_kernel = hopfield_jacobian
 
     def ensemble_params(self, rows: int) -> np.ndarray:

@@ -147,3 +147,39 @@ def test_equilibrium_with_t_eval_keeps_the_final_state():
     ens = dyn.solve_ensemble(model, (0.0, 1000.0), y0[None, :], t_eval=t_eval,
                              stop_at_equilibrium=True, eq_tol=1e-4)
     np.testing.assert_allclose(ens.y[0], sol.y, rtol=1e-9, atol=1e-12)
+
+
+def test_energies_of_saved_states_use_energy_batch_and_match_energy():
+    import numba as nb
+
+    @nb.njit
+    def energy(x, p):
+        return 0.5 * (x[0] ** 2 + x[1] ** 2)
+
+    @nb.njit
+    def energy_batch(X, p, E):
+        for k in range(X.shape[0]):
+            E[k] = 0.5 * (X[k, 0] ** 2 + X[k, 1] ** 2) + p[0]  # p[0] = 0: marks this path
+
+    single = dyn.UserModel(oscillator_rhs, n_states=2, params=[0.0], energy=energy)
+    batched = dyn.UserModel(oscillator_rhs, n_states=2, params=[0.0], energy=energy,
+                            energy_batch=energy_batch)
+    t_eval = np.linspace(0.0, 5.0, 11)
+    a = dyn.solve(single, (0.0, 5.0), [1.0, 0.5], t_eval=t_eval)
+    b = dyn.solve(batched, (0.0, 5.0), [1.0, 0.5], t_eval=t_eval)
+    np.testing.assert_array_equal(a.y, b.y)
+    np.testing.assert_allclose(a.energy, b.energy, rtol=1e-15)
+    np.testing.assert_allclose(a.energy, 0.5 * np.sum(a.y**2, axis=0), rtol=1e-15)
+    np.testing.assert_allclose(batched.energy(a.y.T), a.energy, rtol=1e-15)
+    with pytest.raises(ValueError, match="energy_batch: given without energy"):
+        dyn.UserModel(oscillator_rhs, n_states=2, energy_batch=energy_batch)
+
+
+def test_hopfield_saved_energies_equal_the_energy_kernel_row_by_row():
+    model = dyn.random_hopfield(30, seed=4, input_scale=0.3)
+    y0 = np.random.default_rng(5).normal(size=30)
+    sol = dyn.solve(model, (0.0, 5.0), y0)
+    rows = np.array([model.energy_kernel(np.ascontiguousarray(x), model.params)
+                     for x in sol.y.T])
+    np.testing.assert_allclose(sol.energy, rows, rtol=1e-13, atol=1e-13)
+    assert sol.energy.shape == sol.t.shape and not sol.energy_increases
