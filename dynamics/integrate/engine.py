@@ -21,6 +21,7 @@ import numpy as np
 from numba import types
 from numba.core.errors import NumbaExperimentalFeatureWarning
 
+from dynamics.integrate.control import FACOLD_START, propose_step
 from dynamics.integrate.dense import continuous_extension, interpolate, n_rows
 from dynamics.integrate.status import Reason, Status
 from dynamics.models.base import (
@@ -489,7 +490,7 @@ def integrate_single(
             elif not (h > 0.0):
                 status = STATUS_FAILED
                 reason = REASON_INITIAL_STEP
-    facold = 1e-4
+    facold = FACOLD_START
     expo = error_exponent - 0.75 * beta
     last_rejected = False
 
@@ -526,24 +527,14 @@ def integrate_single(
                 err = step_error(h_step, e, e3, has_e3, K, y, y_new, atol, rtol, err_vec)
             else:
                 err = math.inf
-            if not math.isfinite(err):
+            accepted, h_next, facold = propose_step(
+                err, h_step, facold, expo, beta, safety, factor_min, factor_max, last_rejected
+            )
+            last_rejected = not accepted
+            if not accepted:
                 nrej += 1
-                last_rejected = True
-                h = 0.25 * h_step
+                h = h_next
                 continue
-            fac11 = err**expo
-            fac = fac11 / facold**beta
-            fac = max(1.0 / factor_max, min(1.0 / factor_min, fac / safety))
-            if err > 1.0:
-                nrej += 1
-                h = h_step / min(1.0 / factor_min, fac11 / safety)
-                last_rejected = True
-                continue
-            facold = max(err, 1e-4)
-            h_next = h_step / fac
-            if last_rejected:
-                h_next = min(h_next, h_step)
-            last_rejected = False
         else:
             h_next = h
             if not finite:

@@ -438,6 +438,24 @@ def saved_energies(model: Model, ys: np.ndarray) -> tuple[np.ndarray, int, str |
     return es, failed, trap.error
 
 
+def _ensemble_energies(model: Model, ys: np.ndarray) -> np.ndarray | None:
+    """The energies of an ensemble's saved states ``ys`` (m, n_times, n) by the model's
+    ``energy_batch`` kernel, in one pass over the states the trajectories reached (NaN at the
+    others); ``None`` if the kernel raised."""
+    m, k, n = ys.shape
+    flat = ys.reshape(m * k, n)
+    reached = np.flatnonzero(np.all(np.isfinite(flat), axis=1))
+    es = np.full(m * k, np.nan)
+    if reached.size:
+        out = np.empty(reached.size)
+        try:
+            model.energy_batch_kernel(np.ascontiguousarray(flat[reached]), model.params, out)
+        except Exception:
+            return None
+        es[reached] = out
+    return es.reshape(m, k)
+
+
 def _budget(max_output_bytes: Any) -> float:
     if max_output_bytes is None:
         return float(MAX_OUTPUT_BYTES)
@@ -535,35 +553,51 @@ def solve_ensemble(
         from tqdm.auto import tqdm
 
         iterator = tqdm(blocks, desc="ensemble", unit="block")
-    handles = (
-        kernel_handle(model.rhs_kernel, RHS_SIGNATURE),
-        kernel_handle(model.rhs_batch_kernel if use_batch else no_batch, RHS_BATCH_SIGNATURE),
-        use_batch,
-        kernel_handle(model.energy_kernel if has_energy else no_energy, ENERGY_SIGNATURE),
-        has_energy,
-    )
     method_args = _method_arguments(tab, dt, h_max, rtol, atol_arr, controller)
 
-    def run_chunk(rows: slice, p_work: np.ndarray) -> tuple:
-        # on a worker thread: its own kernel-error trap and single-threaded BLAS
-        trap = KernelErrorTrap()
-        with trap, blas_threads(1):
-            out = engine(
-                *handles, p_work, np.ascontiguousarray(Y[rows]), t0, t1, *method_args,
-                t_eval_arr, max_steps, bool(stop_at_equilibrium), eq_tol, trap.flag,
-            )
-        return out, [trap.error] * (rows.stop - rows.start)
+    def run_all(inline_energy: bool) -> tuple:
+        handles = (
+            kernel_handle(model.rhs_kernel, RHS_SIGNATURE),
+            kernel_handle(model.rhs_batch_kernel if use_batch else no_batch,
+                          RHS_BATCH_SIGNATURE),
+            use_batch,
+            kernel_handle(model.energy_kernel if inline_energy else no_energy,
+                          ENERGY_SIGNATURE),
+            inline_energy,
+        )
 
-    parts = []
-    errors: list[str | None] = []
-    with ChunkRunner(n_threads, lambda: model.ensemble_params(CHUNK_ROWS)) as runner:
-        for blk in iterator:
-            for out, errs in runner.map(run_chunk, chunks_of(blk.start, blk.stop)):
-                parts.append(out)
-                errors.extend(errs)
-    ys, es, status, reason, t_final, nfev, nsteps, nacc, nrej = (
-        np.concatenate([p[k] for p in parts]) for k in range(9)
+        def run_chunk(rows: slice, p_work: np.ndarray) -> tuple:
+            # on a worker thread: its own kernel-error trap and single-threaded BLAS
+            trap = KernelErrorTrap()
+            with trap, blas_threads(1):
+                out = engine(
+                    *handles, p_work, np.ascontiguousarray(Y[rows]), t0, t1, *method_args,
+                    t_eval_arr, max_steps, bool(stop_at_equilibrium), eq_tol, trap.flag,
+                )
+            return out, [trap.error] * (rows.stop - rows.start)
+
+        parts = []
+        errors: list[str | None] = []
+        with ChunkRunner(n_threads, lambda: model.ensemble_params(CHUNK_ROWS)) as runner:
+            for blk in iterator:
+                for out, errs in runner.map(run_chunk, chunks_of(blk.start, blk.stop)):
+                    parts.append(out)
+                    errors.extend(errs)
+        return (*(np.concatenate([p[k] for p in parts]) for k in range(9)), errors)
+
+    # with a batched energy kernel the energies of all saved states are one pass after the
+    # run (one matrix-matrix product for dense weights); should that kernel raise, the run is
+    # repeated with the energy evaluated state by state inside the engine, which reports the
+    # failing trajectory and state
+    energy_after = has_energy and model.energy_batch_kernel is not None
+    ys, es, status, reason, t_final, nfev, nsteps, nacc, nrej, errors = run_all(
+        has_energy and not energy_after
     )
+    if energy_after:
+        es = _ensemble_energies(model, ys)
+        if es is None:
+            iterator = blocks
+            ys, es, status, reason, t_final, nfev, nsteps, nacc, nrej, errors = run_all(True)
     messages = [
         status_message(status[k], reason[k], float(t_final[k]), max_steps=max_steps,
                        eq_tol=eq_tol, error=errors[k], budget=budget)

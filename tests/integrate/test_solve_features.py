@@ -159,18 +159,24 @@ def test_energies_of_saved_states_use_energy_batch_and_match_energy():
     @nb.njit
     def energy_batch(X, p, E):
         for k in range(X.shape[0]):
-            E[k] = 0.5 * (X[k, 0] ** 2 + X[k, 1] ** 2) + p[0]  # p[0] = 0: marks this path
+            E[k] = (X[k, 0] ** 2 + X[k, 1] ** 2) * p[0]  # p[0] = 1.5: 3x the energy
 
-    single = dyn.UserModel(oscillator_rhs, n_states=2, params=[0.0], energy=energy)
-    batched = dyn.UserModel(oscillator_rhs, n_states=2, params=[0.0], energy=energy,
+    single = dyn.UserModel(oscillator_rhs, n_states=2, params=[1.5], energy=energy)
+    batched = dyn.UserModel(oscillator_rhs, n_states=2, params=[1.5], energy=energy,
                             energy_batch=energy_batch)
     t_eval = np.linspace(0.0, 5.0, 11)
     a = dyn.solve(single, (0.0, 5.0), [1.0, 0.5], t_eval=t_eval)
     b = dyn.solve(batched, (0.0, 5.0), [1.0, 0.5], t_eval=t_eval)
     np.testing.assert_array_equal(a.y, b.y)
-    np.testing.assert_allclose(a.energy, b.energy, rtol=1e-15)
+    # the saved energies come from the batched kernel (which here gives 3x the energy)
+    np.testing.assert_allclose(b.energy, 3.0 * a.energy, rtol=1e-15)
     np.testing.assert_allclose(a.energy, 0.5 * np.sum(a.y**2, axis=0), rtol=1e-15)
-    np.testing.assert_allclose(batched.energy(a.y.T), a.energy, rtol=1e-15)
+    np.testing.assert_allclose(batched.energy(a.y.T), 3.0 * a.energy, rtol=1e-15)
+    ea = dyn.solve_ensemble(single, (0.0, 5.0), [[1.0, 0.5], [0.2, -1.0]], t_eval=t_eval)
+    eb = dyn.solve_ensemble(batched, (0.0, 5.0), [[1.0, 0.5], [0.2, -1.0]], t_eval=t_eval)
+    np.testing.assert_array_equal(ea.y, eb.y)
+    np.testing.assert_allclose(eb.energy, 3.0 * ea.energy, rtol=1e-15)
+    np.testing.assert_allclose(ea.energy, 0.5 * np.sum(ea.y**2, axis=1), rtol=1e-15)
     with pytest.raises(ValueError, match="energy_batch: given without energy"):
         dyn.UserModel(oscillator_rhs, n_states=2, energy_batch=energy_batch)
 
@@ -183,3 +189,29 @@ def test_hopfield_saved_energies_equal_the_energy_kernel_row_by_row():
                      for x in sol.y.T])
     np.testing.assert_allclose(sol.energy, rows, rtol=1e-13, atol=1e-13)
     assert sol.energy.shape == sol.t.shape and not sol.energy_increases
+    ens = dyn.solve_ensemble(model, (0.0, 5.0), np.stack([y0, -y0]), n_eval=21)
+    for k in range(2):
+        rows = np.array([model.energy_kernel(np.ascontiguousarray(x), model.params)
+                         for x in ens.y[k].T])
+        np.testing.assert_allclose(ens.energy[k], rows, rtol=1e-13, atol=1e-13)
+
+
+def test_ensemble_with_a_failing_energy_batch_reports_the_energy_kernel_error():
+    import numba as nb
+
+    @nb.njit
+    def energy(x, p):
+        if x[0] > 0.9:
+            raise ValueError("energy out of range")
+        return 0.5 * (x[0] ** 2 + x[1] ** 2)
+
+    @nb.njit
+    def energy_batch(X, p, E):
+        for k in range(X.shape[0]):
+            E[k] = energy(X[k], p)
+
+    model = dyn.UserModel(oscillator_rhs, n_states=2, energy=energy, energy_batch=energy_batch)
+    ens = dyn.solve_ensemble(model, (0.0, 5.0), [[0.5, 0.0], [1.0, 0.0]], n_eval=11)
+    # the batched pass raised: the run is repeated state by state, which names the failure
+    assert ens.status[0] == 0 and np.all(np.isfinite(ens.energy[0]))
+    assert ens.status[1] == -1 and "energy out of range" in ens.messages[1]
