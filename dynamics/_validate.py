@@ -215,6 +215,13 @@ def check_shape(arr: np.ndarray, expected: tuple[int, ...], name: str) -> None:
 def per_unit(value: Any, n: int, name: str, positive: bool = False) -> np.ndarray:
     """A scalar or an array of shape ``(n,)`` (one value per neuron or state) as a finite
     float64 array of shape ``(n,)``; ``positive`` requires every value > 0."""
+    if type(value) is float or type(value) is int:  # the common case, without array checks
+        v = float(value)
+        if not math.isfinite(v):
+            raise ValueError(f"{name}: expected finite values, found 1 NaN or infinite value(s)")
+        if positive and v <= 0:
+            raise ValueError(f"{name}: expected finite values > 0, got min {v}")
+        return np.full(n, v)
     arr = float_array(value, name)
     if arr.ndim == 0:
         arr = np.full(n, float(arr))

@@ -117,14 +117,15 @@ class KernelHandle(types.WrapperAddressProtocol):
         return self._signature
 
 
-_HANDLES: dict[tuple[int, str], KernelHandle] = {}
+_HANDLES: dict[tuple[int, int], KernelHandle] = {}
 
 
 def kernel_handle(dispatcher: CPUDispatcher, signature) -> KernelHandle:
     """The (cached) :class:`KernelHandle` of ``dispatcher`` for ``signature``."""
-    key = (id(dispatcher), str(signature))
+    # keyed by identity (the signatures are module constants); the handle keeps both alive
+    key = (id(dispatcher), id(signature))
     handle = _HANDLES.get(key)
-    if handle is None or handle.dispatcher is not dispatcher:
+    if handle is None or handle.dispatcher is not dispatcher or handle._signature is not signature:
         handle = KernelHandle(dispatcher, signature)
         _HANDLES[key] = handle
     return handle

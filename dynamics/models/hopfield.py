@@ -38,7 +38,6 @@ from dynamics.activations import (
     gain_derivative,
     gain_integral_of_inverse_u,
     gain_integrals,
-    gain_value,
     gain_values,
     get_gain,
 )
