@@ -343,14 +343,26 @@ def _make_kernels(a_user, a_user_prime, b_user, b_user_prime, d_user, d_user_pri
 
     @nb.njit(RHS_BATCH_SIGNATURE, cache=True)
     def rhs_batch(t, x, p, out):
-        """The vector field for m states: one (m, n) x (n, n) matrix product."""
-        n, _, table, coupling, _v, _s = layout(p)
+        """The vector field for m states: one (m, n) x (n, n) matrix product; allocates nothing.
+
+        The ensemble engine passes the parameters followed by room for the m x n outputs
+        d(x) (``rhs_batch_work = n``); with the bare parameters the kernel falls back to one
+        matrix-vector product per state in the parameters' own scratch.
+        """
+        n, _, table, coupling, v1, _s = layout(p)
         m = x.shape[0]
-        v = np.empty((m, n))
-        for r in range(m):
-            for i in range(n):
-                v[r, i] = d_val(table[i], x[r, i])
-        np.dot(v, coupling.T, out)
+        start = _HEADER + _WIDTH * n + n * n + 2 * n
+        if p.shape[0] >= start + m * n:
+            v = p[start : start + m * n].reshape((m, n))
+            for r in range(m):
+                for i in range(n):
+                    v[r, i] = d_val(table[i], x[r, i])
+            np.dot(v, coupling.T, out)
+        else:
+            for r in range(m):
+                for i in range(n):
+                    v1[i] = d_val(table[i], x[r, i])
+                np.dot(coupling, v1, out[r])
         for r in range(m):
             for i in range(n):
                 row = table[i]
@@ -541,6 +553,7 @@ class CohenGrossberg(Model):
             else:
                 table[:, first] = USER
         self.n_states = n
+        self.rhs_batch_work = n  # room for d(x) of every state of an ensemble block
         self._specs = {"a": a, "b": b, "d": d}
         self.params = np.concatenate(
             [[float(n), 0.0], table.ravel(), coupling.ravel(), np.zeros(2 * n)]

@@ -117,8 +117,23 @@ def test_rhs_batch_matches_rhs():
     model, rng = _mixed_model(1)
     xs = np.ascontiguousarray(rng.normal(size=(4, model.n_states)))
     out = np.empty_like(xs)
-    model.rhs_batch_kernel(np.zeros(4), xs, model.params, out)
-    np.testing.assert_allclose(out, np.array([model.rhs(x) for x in xs]), rtol=1e-14, atol=1e-14)
+    model.rhs_batch_kernel(np.zeros(4), xs, model.params, out)  # bare params: row by row
+    rows = np.array([model.rhs(x) for x in xs])
+    np.testing.assert_allclose(out, rows, rtol=1e-14, atol=1e-14)
+    # with the ensemble's work copy: one matrix-matrix product, the parameters untouched
+    work = model.ensemble_params(4)
+    assert work.size == model.params.size + 4 * model.n_states
+    before = work[: model.params.size].copy()
+    out2 = np.empty_like(xs)
+    model.rhs_batch_kernel(np.zeros(4), xs, work, out2)
+    np.testing.assert_allclose(out2, rows, rtol=1e-13, atol=1e-13)
+    np.testing.assert_array_equal(work[: model.params.size - 2 * model.n_states],
+                                  before[: model.params.size - 2 * model.n_states])
+    starts = rng.normal(size=(3, model.n_states))
+    ens = dyn.solve_ensemble(model, (0.0, 2.0), starts, n_eval=5)
+    for k in range(3):
+        sol = dyn.solve(model, (0.0, 2.0), starts[k], t_eval=ens.t)
+        np.testing.assert_allclose(ens.y[k], sol.y, rtol=1e-6, atol=1e-8)
 
 
 def test_energy_rate_is_minus_a_dprime_residual_squared():
