@@ -224,19 +224,34 @@ def bam_rhs(t, x, p, out):  # pragma: no cover - compiled
 
 @nb.njit(cache=True)
 def bam_rhs_batch(t, x, p, out):  # pragma: no cover - compiled
-    """The vector field of many states at once: two matrix-matrix products (BLAS-3)."""
+    """The vector field of many states at once: two matrix-matrix products (BLAS-3).
+
+    Allocates nothing: the ensemble engine passes the parameters followed by room for the
+    gains and products of the block (``rhs_batch_work = 2 (n_a + n_b)``); with the bare
+    parameters the kernel evaluates the states one by one with :func:`bam_rhs`.
+    """
     n, m, kind, lam, inv_tau, ia, ib, w, _ = _bam_layout(p)
     rows = x.shape[0]
-    ga = np.empty((rows, n))
-    gb = np.empty((rows, m))
+    start = _HEADER + 2 * (n + m) + n * m + (n + m)
+    if p.shape[0] < start + 2 * rows * (n + m):
+        for r in range(rows):
+            bam_rhs(t[r], x[r], p, out[r])
+        return
+    o = start
+    ga = p[o : o + rows * n].reshape((rows, n))
+    o += rows * n
+    gb = p[o : o + rows * m].reshape((rows, m))
+    o += rows * m
+    fa = p[o : o + rows * n].reshape((rows, n))
+    o += rows * n
+    fb = p[o : o + rows * m].reshape((rows, m))
     for r in range(rows):
         for i in range(n):
             ga[r, i] = gain_value(kind, lam, x[r, i])
         for j in range(m):
             gb[r, j] = gain_value(kind, lam, x[r, n + j])
-    wt = np.ascontiguousarray(w.T)
-    fa = gb @ wt
-    fb = ga @ w
+    np.dot(gb, w.T, fa)
+    np.dot(ga, w, fb)
     for r in range(rows):
         for i in range(n):
             out[r, i] = inv_tau[i] * (fa[r, i] - x[r, i] + ia[i])
@@ -322,6 +337,7 @@ class ContinuousBAM(Model):
         ]))
         self.rhs_kernel = compile_kernel(bam_rhs, RHS_SIGNATURE, "rhs")
         self.rhs_batch_kernel = compile_kernel(bam_rhs_batch, RHS_BATCH_SIGNATURE, "rhs_batch")
+        self.rhs_batch_work = 2 * (n + m)  # gains and products of an ensemble block
         self.energy_kernel = compile_kernel(bam_energy, ENERGY_SIGNATURE, "energy")
         self.jacobian_kernel = compile_kernel(bam_jacobian, JACOBIAN_SIGNATURE, "jacobian")
 

@@ -56,11 +56,26 @@ def random_rate_rhs(t, x, p, out):
 
 @nb.njit(RHS_BATCH_SIGNATURE, cache=True)
 def random_rate_rhs_batch(t, x, p, out):
-    """The vector field of m states at once: tanh(X) W^T, one (m, N) x (N, N) product."""
-    n, weights, _ = _layout(p)
-    v = np.tanh(x)
-    np.dot(v, weights.T, out)
+    """The vector field of m states at once: tanh(X) W^T, one (m, N) x (N, N) product.
+
+    Allocates nothing: the ensemble engine passes the parameters followed by room for
+    tanh(X) (``rhs_batch_work = N``); with the bare parameters the kernel falls back to one
+    matrix-vector product per state in the parameters' own scratch.
+    """
+    n, weights, v1 = _layout(p)
     m = x.shape[0]
+    start = _HEADER + n * n + n
+    if p.shape[0] >= start + m * n:
+        v = p[start : start + m * n].reshape((m, n))
+        for r in range(m):
+            for i in range(n):
+                v[r, i] = math.tanh(x[r, i])
+        np.dot(v, weights.T, out)
+    else:
+        for r in range(m):
+            for i in range(n):
+                v1[i] = math.tanh(x[r, i])
+            np.dot(weights, v1, out[r])
     for r in range(m):
         for i in range(n):
             out[r, i] -= x[r, i]
@@ -145,6 +160,7 @@ class RandomRateNetwork(Model):
         )
         self.rhs_kernel = random_rate_rhs
         self.rhs_batch_kernel = random_rate_rhs_batch
+        self.rhs_batch_work = n  # room for tanh(X) of an ensemble block
         self.jacobian_kernel = random_rate_jacobian
 
     @property

@@ -22,8 +22,14 @@ def test_rhs_jacobian_batch_match_numpy():
     np.testing.assert_allclose(net.jacobian(x), fd, atol=1e-8)
     X = np.random.default_rng(1).normal(size=(7, 30))
     out = np.empty_like(X)
-    net.rhs_batch_kernel(np.zeros(7), X, net.params, out)
-    np.testing.assert_allclose(out, np.array([net.rhs(r) for r in X]), rtol=1e-12, atol=1e-12)
+    net.rhs_batch_kernel(np.zeros(7), X, net.params, out)  # bare params: row by row
+    rows = np.array([net.rhs(r) for r in X])
+    np.testing.assert_allclose(out, rows, rtol=1e-12, atol=1e-12)
+    work = net.ensemble_params(7)  # the ensemble's work copy: one matrix-matrix product
+    assert work.size == net.params.size + 7 * 30
+    net.rhs_batch_kernel(np.zeros(7), X, work, out)
+    np.testing.assert_allclose(out, rows, rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(work[: net.params.size - 30], net.params[:-30])
 
 
 def test_couplings_depend_on_seed_not_gain():
