@@ -298,7 +298,7 @@ def solve(
             kernel_handle(model.rhs_kernel, RHS_SIGNATURE),
             kernel_handle(no_energy, ENERGY_SIGNATURE),
             ev_kernels,
-            model.params,
+            model.params.copy(),  # a private copy: kernels may use a scratch tail of p
             y0_arr,
             t0,
             t1,
@@ -425,14 +425,14 @@ def saved_energies(model: Model, ys: np.ndarray) -> tuple[np.ndarray, int, str |
     states = np.ascontiguousarray(ys)
     if model.energy_batch_kernel is not None:
         try:
-            model.energy_batch_kernel(states, model.params, es)
+            model.energy_batch_kernel(states, model.params.copy(), es)
             return es, -1, None
         except Exception:  # find the row that fails (and its message) row by row below
             es[:] = np.nan
     trap = KernelErrorTrap()
     with trap, blas_threads(1):
         failed = int(energy_rows(kernel_handle(model.energy_kernel, ENERGY_SIGNATURE),
-                                 model.params, states, es, trap.flag))
+                                 model.params.copy(), states, es, trap.flag))
     if failed >= 0:
         es[failed + 1:] = np.nan
     return es, failed, trap.error
@@ -449,7 +449,8 @@ def _ensemble_energies(model: Model, ys: np.ndarray) -> np.ndarray | None:
     if reached.size:
         out = np.empty(reached.size)
         try:
-            model.energy_batch_kernel(np.ascontiguousarray(flat[reached]), model.params, out)
+            model.energy_batch_kernel(np.ascontiguousarray(flat[reached]), model.params.copy(),
+                                      out)
         except Exception:
             return None
         es[reached] = out

@@ -38,9 +38,11 @@ from dynamics.models.hopfield import (
     random_hopfield,
     two_neuron_hopfield,
 )
+from dynamics.models.layout import ParamLayout
 from dynamics.models.random_rate import RandomRateNetwork
 
 __all__ = [
+    "ParamLayout",
     "Model",
     "UserModel",
     "Event",

@@ -43,7 +43,7 @@ A user model is a :class:`UserModel`::
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numba as nb
@@ -240,6 +240,18 @@ class Model:
     #: spare floats per state row the batched kernel may use after the parameters in the
     #: ``p`` of an ensemble engine call (see :meth:`ensemble_params`)
     rhs_batch_work: int = 0
+    #: the named blocks of ``params`` where the model declares them (``None`` otherwise)
+    layout: Any = None
+
+    def param(self, name: str) -> np.ndarray:
+        """The parameter block ``name`` of a model with a declared :attr:`layout` (a copy)."""
+        if self.layout is None:
+            raise ValueError(f"name: the model {self.name!r} declares no named parameters")
+        views = self.layout.views(self.params)
+        if name not in views:
+            raise ValueError(f"name: expected one of {list(views)}, got {name!r}")
+        block = views[name]
+        return float(block) if np.ndim(block) == 0 else np.array(block)
 
     def ensemble_params(self, rows: int) -> np.ndarray:
         """The ``p`` an ensemble engine call of at most ``rows`` states passes to the kernels:
@@ -308,7 +320,11 @@ class UserModel(Model):
     n_states:
         Number of state variables.
     params:
-        Parameters passed to every kernel as a flat float64 array ``p``.
+        Parameters passed to every kernel as a flat float64 array ``p``: a sequence of
+        numbers, or a dict of named arrays (``{"W": W, "b": b}``), packed in its order by a
+        :class:`~dynamics.models.layout.ParamLayout` kept as ``model.layout``, whose
+        ``unpacker()`` gives the blocks back inside a kernel and ``model.param(name)`` in
+        Python.
     energy, jacobian, rhs_batch, energy_batch:
         Optional kernels with the signatures of the model protocol (``energy_batch`` only
         together with ``energy``, of which it must be the row-by-row equivalent).
@@ -342,10 +358,16 @@ class UserModel(Model):
     ) -> None:
         check = _v.flag(check, "check")
         self.n_states = _v.positive_int(n_states, "n_states")
-        p = np.zeros(1) if params is None else _v.float_array(params, "params").ravel()
-        if p.size == 0:
-            p = np.zeros(1)
-        _v.check_finite(p, "params")
+        if isinstance(params, Mapping):
+            from dynamics.models.layout import ParamLayout
+
+            self.layout = ParamLayout.of(params)
+            p = self.layout.pack(params)
+        else:
+            p = np.zeros(1) if params is None else _v.float_array(params, "params").ravel()
+            if p.size == 0:
+                p = np.zeros(1)
+            _v.check_finite(p, "params")
         self.params = np.ascontiguousarray(p)
         self.name = name or getattr(rhs, "__name__", "user model")
         self.check = check

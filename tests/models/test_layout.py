@@ -1,0 +1,87 @@
+"""Named parameter blocks (ParamLayout), UserModel(params=dict), and read-only params."""
+
+import numba as nb
+import numpy as np
+import pytest
+
+import dynamics as dyn
+
+LAYOUT = dyn.ParamLayout(W=(2, 2), b=(2,), k=())
+UNPACK = LAYOUT.unpacker()
+
+
+@nb.njit
+def scaled_linear_rhs(t, x, p, out):
+    W, b, k = UNPACK(p)
+    for i in range(2):
+        out[i] = b[i]
+        for j in range(2):
+            out[i] += k * W[i, j] * x[j]
+
+
+def test_pack_views_round_trip_and_offsets():
+    rng = np.random.default_rng(0)
+    layout = dyn.ParamLayout([("A", (3, 4)), ("v", 5), ("s", ())])
+    values = {"A": rng.normal(size=(3, 4)), "v": rng.normal(size=5), "s": 2.5}
+    p = layout.pack(values)
+    assert p.shape == (layout.size,) == (18,) and p.flags.c_contiguous
+    assert layout.offsets == {"A": 0, "v": 12, "s": 17}
+    views = layout.views(p)
+    np.testing.assert_array_equal(views["A"], values["A"])
+    np.testing.assert_array_equal(views["v"], values["v"])
+    assert views["s"] == 2.5
+    views["A"][0, 0] = 7.0  # a view: writes through
+    assert p[0] == 7.0
+    assert dyn.ParamLayout.of(values).shapes == layout.shapes
+
+
+def test_unpacker_gives_the_blocks_inside_a_kernel():
+    W = np.array([[0.0, 1.0], [-1.0, 0.0]])
+    b = np.array([0.1, -0.2])
+    model = dyn.UserModel(scaled_linear_rhs, 2, params={"W": W, "b": b, "k": 2.0})
+    assert model.layout.names == ("W", "b", "k")
+    np.testing.assert_array_equal(model.param("W"), W)
+    assert model.param("k") == 2.0
+    x = np.array([0.3, -0.7])
+    np.testing.assert_allclose(model.rhs(x), 2.0 * W @ x + b, rtol=1e-15)
+    flat = dyn.UserModel(scaled_linear_rhs, 2, params=LAYOUT.pack(W=W, b=b, k=2.0))
+    np.testing.assert_array_equal(flat.params, model.params)
+    with pytest.raises(ValueError, match="declares no named parameters"):
+        flat.param("W")
+    with pytest.raises(ValueError, match="expected one of"):
+        model.param("V")
+
+
+@pytest.mark.parametrize(
+    "call, error, match",
+    [
+        (lambda: dyn.ParamLayout(), ValueError, "at least one named block"),
+        (lambda: dyn.ParamLayout([("W", (2, 2)), ("W", (2,))]), ValueError, "given twice"),
+        (lambda: dyn.ParamLayout([("not a name", (2,))]), ValueError, "identifier"),
+        (lambda: dyn.ParamLayout(W=(2, 0)), ValueError, "dimension"),
+        (lambda: dyn.ParamLayout(["W"]), TypeError, "pairs"),
+        (lambda: LAYOUT.pack(W=np.eye(2), b=np.zeros(2)), ValueError, "'k' is missing"),
+        (lambda: LAYOUT.pack(W=np.eye(3), b=np.zeros(2), k=1.0), ValueError, r"params\['W'\]"),
+        (lambda: LAYOUT.pack(W=np.eye(2), b=np.zeros(2), k=1.0, c=1.0), ValueError, "unknown"),
+        (lambda: LAYOUT.pack(W=np.eye(2), b=[np.nan, 0.0], k=1.0), ValueError, "finite"),
+        (lambda: LAYOUT.views(np.zeros(3)), ValueError, "at least 7"),
+    ],
+)
+def test_bad_input(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_params_unchanged_after_solves():
+    """Kernels may use a scratch tail of p; the solvers give them a private copy."""
+    model = dyn.random_hopfield(20, seed=3, input_scale=0.2)
+    before = model.params.copy()
+    y0 = np.random.default_rng(4).normal(size=20)
+    dyn.solve(model, (0.0, 2.0), y0)
+    dyn.solve(model, (0.0, 2.0), y0, t_eval=[0.5, 1.0, 2.0])
+    dyn.solve_ensemble(model, (0.0, 2.0), np.stack([y0, -y0]), n_eval=5)
+    np.testing.assert_array_equal(model.params, before)
+    delayed = dyn.DelayedHopfield(model.W, delays=0.5)
+    before = delayed.params.copy()
+    dyn.solve_dde(delayed, (0.0, 2.0), y0)
+    np.testing.assert_array_equal(delayed.params, before)
