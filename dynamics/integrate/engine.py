@@ -62,7 +62,7 @@ def no_energy(x, p):
 
 
 @nb.njit(EVENT_SIGNATURE, cache=True)
-def never_event(t, x):
+def never_event(t, x, p):
     """Placeholder event kernel when no events are requested (never evaluated)."""
     return 1.0
 
@@ -273,7 +273,7 @@ def initial_step(rhs, p, t0, y0, f0, rtol, atol, order, h_max, t_span_len, work,
 
 
 @_jit
-def locate_root(event, r, t_old, h, g_left, g_right, work):
+def locate_root(event, p, r, t_old, h, g_left, g_right, work):
     """Zero of event(t(theta), y(theta)) for theta in [0, 1] by the Illinois method.
 
     ``g_left`` and ``g_right`` bracket a sign change; returns the right end of the final
@@ -297,7 +297,7 @@ def locate_root(event, r, t_old, h, g_left, g_right, work):
         if not (a < theta < b):
             theta = 0.5 * (a + b)
         interpolate(r, theta, work)
-        g = event(t_old + theta * h, work)
+        g = event(t_old + theta * h, work, p)
         if g == 0.0:
             return theta
         if not math.isfinite(g):
@@ -440,7 +440,7 @@ def integrate_single(
         status = STATUS_FAILED
         reason = REASON_NONFINITE
     for q in range(n_events):
-        g_old[q] = events[q](t, y)
+        g_old[q] = events[q](t, y, p)
         zero_pending[q] = g_old[q] == 0.0
         if g_old[q] != g_old[q]:
             ev_nan[q] = True
@@ -579,7 +579,7 @@ def integrate_single(
         if n_events > 0:
             n_active = 0
             for q in range(n_events):
-                g_new[q] = events[q](t_new, y_new)
+                g_new[q] = events[q](t_new, y_new, p)
                 if g_new[q] != g_new[q]:
                     ev_nan[q] = True
                 if crossing(g_old[q], g_new[q], zero_pending[q], ev_direction[q]):
@@ -592,7 +592,8 @@ def integrate_single(
                         if err_flag[0] != 0:
                             dense_raised = True
                             break
-                    roots[q] = locate_root(events[q], r, t, h_step, g_old[q], g_new[q], work)
+                    roots[q] = locate_root(events[q], p, r, t, h_step, g_old[q], g_new[q],
+                                           work)
                     n_active += 1
                 else:
                     roots[q] = 2.0

@@ -223,7 +223,8 @@ def solve(
         after the stop hold the equilibrium state (the solution rests there); without it the
         trajectory ends at the stop. A terminal event ends the output at the event, as in
         scipy (``t_eval`` points after it are not produced; see ``y_events``).
-    events: an event function ``event(t, x) -> float`` compiled with numba (or a list, or
+    events: an event function ``event(t, x, p) -> float`` (``p`` the model's parameters) or
+        ``event(t, x) -> float``, compiled with numba (or a list, or
         :class:`~dynamics.models.base.Event` objects); attributes ``terminal`` and
         ``direction`` as in scipy's solve_ivp. Crossings are located by root finding on the
         step's continuous extension; see ``Solution.t_events`` / ``y_events``.

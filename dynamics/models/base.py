@@ -63,6 +63,7 @@ __all__ = [
     "ENERGY_BATCH_SIGNATURE",
     "JACOBIAN_SIGNATURE",
     "EVENT_SIGNATURE",
+    "EVENT_SIGNATURE_NO_PARAMS",
     "compile_kernel",
 ]
 
@@ -80,8 +81,10 @@ ENERGY_SIGNATURE = _f8(_vec, _vec)
 ENERGY_BATCH_SIGNATURE = types.void(_mat, _vec, _vec)
 #: ``jacobian(t: float, x: float[n], p: float[:], J: float[n, n]) -> None``
 JACOBIAN_SIGNATURE = types.void(_f8, _vec, _vec, _mat)
-#: ``event(t: float, x: float[n]) -> float`` (an event happens where it crosses zero)
-EVENT_SIGNATURE = _f8(_f8, _vec)
+#: ``event(t: float, x: float[n], p: float[:]) -> float`` (an event happens where it crosses
+#: zero); :class:`Event` also takes ``event(t, x)`` of :data:`EVENT_SIGNATURE_NO_PARAMS`
+EVENT_SIGNATURE = _f8(_f8, _vec, _vec)
+EVENT_SIGNATURE_NO_PARAMS = _f8(_f8, _vec)
 
 _SIGNATURE_TEXT = {
     RHS_SIGNATURE: "rhs(t, x, p, out) -> None with float t, 1-D float64 arrays x, p, out",
@@ -89,7 +92,8 @@ _SIGNATURE_TEXT = {
     ENERGY_SIGNATURE: "energy(x, p) -> float with 1-D float64 arrays x, p",
     ENERGY_BATCH_SIGNATURE: "energy_batch(X, p, E) -> None with 2-D X, 1-D p and E",
     JACOBIAN_SIGNATURE: "jacobian(t, x, p, J) -> None with 2-D J",
-    EVENT_SIGNATURE: "event(t, x) -> float with float t and 1-D float64 array x",
+    EVENT_SIGNATURE: "event(t, x, p) -> float with float t and 1-D float64 arrays x, p",
+    EVENT_SIGNATURE_NO_PARAMS: "event(t, x) -> float with float t and 1-D float64 array x",
 }
 
 
@@ -398,8 +402,30 @@ class UserModel(Model):
         )
 
 
+def _n_positional(fn: Callable) -> int | None:
+    """How many positional parameters ``fn`` (or a dispatcher's Python function) takes."""
+    import inspect
+
+    try:
+        sig = inspect.signature(getattr(fn, "py_func", fn))
+    except (TypeError, ValueError):
+        return None
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return sum(1 for q in sig.parameters.values() if q.kind in kinds)
+
+
+def _with_params(kernel: CPUDispatcher) -> Callable:
+    """``event(t, x)`` as ``event(t, x, p)``, ignoring ``p``."""
+
+    def event(t, x, p):
+        return kernel(t, x)
+
+    return event
+
+
 class Event:
-    """An event function ``event(t, x)`` whose zero crossings are located during a solve.
+    """An event function ``event(t, x, p)`` (or ``event(t, x)``) whose zero crossings are
+    located during a solve; ``p`` is the model's parameter array.
 
     Like scipy's ``solve_ivp`` events: ``terminal=True`` stops the integration at the first
     crossing; ``direction`` > 0 only counts crossings from negative to positive, < 0 from
@@ -411,7 +437,17 @@ class Event:
         self.terminal = _v.flag(terminal, "terminal")
         direction = _v.real(direction, "direction")
         self.direction = float(np.sign(direction))
-        self.kernel = compile_kernel(fn, EVENT_SIGNATURE, "events")
+        arity = _n_positional(fn) if callable(fn) else None
+        if arity == 2:
+            inner = compile_kernel(fn, EVENT_SIGNATURE_NO_PARAMS, "events")
+            self.kernel = compile_kernel(_with_params(inner), EVENT_SIGNATURE, "events")
+        elif arity in (3, None):
+            self.kernel = compile_kernel(fn, EVENT_SIGNATURE, "events")
+        else:
+            raise TypeError(
+                f"events: expected a function event(t, x) or event(t, x, p), got one with "
+                f"{arity} positional parameters"
+            )
 
     @classmethod
     def coerce(cls, ev: Any) -> Event:

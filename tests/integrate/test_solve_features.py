@@ -215,3 +215,28 @@ def test_ensemble_with_a_failing_energy_batch_reports_the_energy_kernel_error():
     # the batched pass raised: the run is repeated state by state, which names the failure
     assert ens.status[0] == 0 and np.all(np.isfinite(ens.energy[0]))
     assert ens.status[1] == -1 and "energy out of range" in ens.messages[1]
+
+
+def test_events_receive_the_parameters_and_two_argument_events_still_work():
+    import numba as nb
+
+    @nb.njit
+    def decay(t, x, p, out):
+        out[0] = -x[0]
+
+    @nb.njit
+    def below_threshold(t, x, p):  # the threshold is a model parameter
+        return x[0] - p[0]
+
+    @nb.njit
+    def below_half(t, x):
+        return x[0] - 0.5
+
+    model = dyn.UserModel(decay, 1, params=[0.25])
+    with_p = dyn.solve(model, (0.0, 5.0), [1.0], events=below_threshold, rtol=1e-10,
+                       atol=1e-12)
+    np.testing.assert_allclose(with_p.t_events[0], [np.log(4.0)], rtol=1e-8)
+    without = dyn.solve(model, (0.0, 5.0), [1.0], events=below_half, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(without.t_events[0], [np.log(2.0)], rtol=1e-8)
+    with pytest.raises(TypeError, match=r"events: expected a function event\(t, x\) or"):
+        dyn.Event(lambda t: t)
