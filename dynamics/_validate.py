@@ -217,11 +217,9 @@ def per_unit(value: Any, n: int, name: str, positive: bool = False) -> np.ndarra
     float64 array of shape ``(n,)``; ``positive`` requires every value > 0."""
     if type(value) is float or type(value) is int:  # the common case, without array checks
         v = float(value)
-        if not math.isfinite(v):
-            raise ValueError(f"{name}: expected finite values, found 1 NaN or infinite value(s)")
-        if positive and v <= 0:
-            raise ValueError(f"{name}: expected finite values > 0, got min {v}")
-        return np.full(n, v)
+        if math.isfinite(v) and (v > 0 or not positive):
+            return np.full(n, v)
+        # a bad scalar: the general path below raises its messages
     arr = float_array(value, name)
     if arr.ndim == 0:
         arr = np.full(n, float(arr))

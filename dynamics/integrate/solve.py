@@ -440,21 +440,16 @@ def saved_energies(model: Model, ys: np.ndarray) -> tuple[np.ndarray, int, str |
 
 
 def _ensemble_energies(model: Model, ys: np.ndarray) -> np.ndarray | None:
-    """The energies of an ensemble's saved states ``ys`` (m, n_times, n) by the model's
-    ``energy_batch`` kernel, in one pass over the states the trajectories reached (NaN at the
-    others); ``None`` if the kernel raised."""
+    """The energies of an ensemble's saved states ``ys`` (m, n_times, n) by
+    :func:`saved_energies`, in one pass over the states the trajectories reached (NaN at the
+    others); ``None`` if the energy kernel raised."""
     m, k, n = ys.shape
     flat = ys.reshape(m * k, n)
     reached = np.flatnonzero(np.all(np.isfinite(flat), axis=1))
     es = np.full(m * k, np.nan)
-    if reached.size:
-        out = np.empty(reached.size)
-        try:
-            model.energy_batch_kernel(np.ascontiguousarray(flat[reached]), model.params.copy(),
-                                      out)
-        except Exception:
-            return None
-        es[reached] = out
+    es[reached], failed, _ = saved_energies(model, flat[reached])
+    if failed >= 0:
+        return None
     return es.reshape(m, k)
 
 
@@ -588,7 +583,7 @@ def solve_ensemble(
         return (*(np.concatenate([p[k] for p in parts]) for k in range(9)), errors)
 
     # with a batched energy kernel the energies of all saved states are one pass after the
-    # run (one matrix-matrix product for dense weights); should that kernel raise, the run is
+    # run (one matrix-matrix product for dense weights); should the energy raise, the run is
     # repeated with the energy evaluated state by state inside the engine, which reports the
     # failing trajectory and state
     energy_after = has_energy and model.energy_batch_kernel is not None
