@@ -118,7 +118,7 @@ def numeric_jacobian(model: Model, x: np.ndarray, t: float = 0.0) -> np.ndarray:
     n = model.n_states
     jac = np.empty((n, n))
     xs = np.ascontiguousarray(x, dtype=np.float64)
-    _jacobian_at(rhs, jac_k, has_jac, float(t), xs, model.params, jac)
+    _jacobian_at(rhs, jac_k, has_jac, float(t), xs, model.kernel_params(), jac)
     return jac
 
 

@@ -344,7 +344,7 @@ def find_fixed_points(
 
     rhs, jac_k, has_jac = model_kernels(model)
     X, residual, converged = _newton_engine()(
-        rhs, jac_k, has_jac, model.params, float(t), all_starts, tol, max_iter
+        rhs, jac_k, has_jac, model.kernel_params(), float(t), all_starts, tol, max_iter
     )
     X, residual = X[converged], residual[converged]
     points: list[FixedPoint] = []

@@ -381,16 +381,17 @@ def _run_adaptive(model, rhs, jac_k, has_jac, x, t0, t_transient, t_align, t_tot
     tab = (DOPRI5.A, DOPRI5.b, DOPRI5.c, DOPRI5.e, DOPRI5.fsal)
     engine = _adaptive_engine()
     if t_align > 0:
-        _, ok, _ = engine(rhs, jac_k, has_jac, model.params, x, T, t0 + t_free, t_align,
-                          renorm_interval, rtol, atol, *tab, np.zeros(k), no_times,
+        _, ok, _ = engine(rhs, jac_k, has_jac, model.kernel_params(), x, T, t0 + t_free,
+                          t_align, renorm_interval, rtol, atol, *tab, np.zeros(k), no_times,
                           no_history, max_steps)
         if not ok:
             return np.zeros(k), no_times, no_history, x, -1
     logs = np.zeros(k)
     n_max = int(math.ceil(t_total / renorm_interval - 1e-9)) + 1
     times, history = np.empty(n_max), np.empty((n_max, k))
-    n_rec, ok, _ = engine(rhs, jac_k, has_jac, model.params, x, T, t0 + t_transient, t_total,
-                          renorm_interval, rtol, atol, *tab, logs, times, history, max_steps)
+    n_rec, ok, _ = engine(rhs, jac_k, has_jac, model.kernel_params(), x, T, t0 + t_transient,
+                          t_total, renorm_interval, rtol, atol, *tab, logs, times, history,
+                          max_steps)
     return logs, times[:n_rec], history[:n_rec], x, 0 if ok else -1
 
 
@@ -519,8 +520,8 @@ def lyapunov_spectrum(
             logs, times, history, x_final = np.zeros(k), np.empty(0), np.empty((0, k)), x
         else:
             logs, times, history, x_final, status = _engine()(
-                rhs, jac_k, has_jac, model.params, x, t_start, h_transient, n_align, t_total,
-                n_steps, renorm_steps, T0,
+                rhs, jac_k, has_jac, model.kernel_params(), x, t_start, h_transient, n_align,
+                t_total, n_steps, renorm_steps, T0,
             )
     else:
         logs, times, history, x_final, status = _run_adaptive(

@@ -703,7 +703,7 @@ def solve_dde(
         kernel_handle(model.rhs_kernel, DDE_RHS_SIGNATURE),
         kernel_handle(model.delay_kernel, DELAY_SIGNATURE),
         kernel_handle(model.energy_kernel if has_energy else no_energy, ENERGY_SIGNATURE),
-        model.params.copy(),  # a private copy: kernels may use a scratch tail of p
+        model.kernel_params(),  # a private copy of params and the work area
         np.ascontiguousarray(model.delay_params, dtype=np.float64),
         int(model.n_delays),
         y0_arr,

@@ -299,7 +299,7 @@ def solve(
             kernel_handle(model.rhs_kernel, RHS_SIGNATURE),
             kernel_handle(no_energy, ENERGY_SIGNATURE),
             ev_kernels,
-            model.params.copy(),  # a private copy: kernels may use a scratch tail of p
+            model.kernel_params(),  # a private copy of params and the work area
             y0_arr,
             t0,
             t1,
@@ -426,14 +426,14 @@ def saved_energies(model: Model, ys: np.ndarray) -> tuple[np.ndarray, int, str |
     states = np.ascontiguousarray(ys)
     if model.energy_batch_kernel is not None:
         try:
-            model.energy_batch_kernel(states, model.params.copy(), es)
+            model.energy_batch_kernel(states, model.kernel_params(), es)
             return es, -1, None
         except Exception:  # find the row that fails (and its message) row by row below
             es[:] = np.nan
     trap = KernelErrorTrap()
     with trap, blas_threads(1):
         failed = int(energy_rows(kernel_handle(model.energy_kernel, ENERGY_SIGNATURE),
-                                 model.params.copy(), states, es, trap.flag))
+                                 model.kernel_params(), states, es, trap.flag))
     if failed >= 0:
         es[failed + 1:] = np.nan
     return es, failed, trap.error

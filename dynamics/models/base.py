@@ -3,17 +3,21 @@
 A model of ``n`` states carries
 
 * ``params`` -- one flat, C-contiguous ``float64`` array holding every parameter the kernels
-  need (weights, inputs, time constants, integer codes stored as floats). Kernels read it;
-  a kernel may use a documented tail of it as scratch space so that it allocates nothing.
+  need (weights, inputs, time constants, integer codes stored as floats), described by a
+  :class:`~dynamics.models.layout.ParamLayout` where the model declares one (``layout``).
+* ``work_size`` -- the floats of scratch space the single-state kernels need. Every solver
+  hands the kernels ``p`` = a private copy of ``params`` followed by a work area of that
+  many floats (:meth:`Model.kernel_params`); kernels read the parameters, never write them,
+  and may overwrite the work area, so they allocate nothing and no two threads share it.
 * ``rhs(t, x, p, out)`` -- the vector field ``dx/dt = f(t, x)`` written into ``out``.
 * ``rhs_batch(t, X, p, OUT)`` -- optional: the vector field for many states at once
   (``X`` and ``OUT`` of shape ``(m, n)``, ``t`` of shape ``(m,)``); for dense weights this is
   one matrix-matrix product (BLAS-3). Without it the ensemble solver loops over ``rhs``.
-  The ensemble engine passes every kernel a private copy of ``params`` (one per thread, so
-  scratch space in ``p`` is never shared), made by :meth:`Model.ensemble_params`: by default
-  followed by ``rows * rhs_batch_work`` spare floats, room a batched kernel can use instead
-  of allocating (a model may append more, e.g. a transposed weight matrix). Called with the
-  bare ``params`` a batched kernel must manage without them.
+  The ensemble engine passes every kernel a private ``p`` per thread, made by
+  :meth:`Model.ensemble_params`: by default ``kernel_params()`` followed by
+  ``rows * rhs_batch_work`` more floats, room a batched kernel can use instead of
+  allocating (a model may append more, e.g. a transposed weight matrix). Called with
+  ``kernel_params()`` alone, a batched kernel must manage without them.
 * ``energy(x, p) -> float`` -- optional: the Lyapunov (energy) function.
 * ``energy_batch(X, p, E)`` -- optional, with ``energy``: the energies of the ``m`` states in
   the rows of ``X`` (shape ``(m, n)``) written into ``E`` (shape ``(m,)``); for dense weights
@@ -241,7 +245,10 @@ class Model:
     energy_kernel: CPUDispatcher | None = None
     energy_batch_kernel: CPUDispatcher | None = None
     jacobian_kernel: CPUDispatcher | None = None
-    #: spare floats per state row the batched kernel may use after the parameters in the
+    #: floats of work area the single-state kernels may use after the parameters in ``p``
+    #: (see :meth:`kernel_params`)
+    work_size: int = 0
+    #: spare floats per state row the batched kernel may use after the work area in the
     #: ``p`` of an ensemble engine call (see :meth:`ensemble_params`)
     rhs_batch_work: int = 0
     #: the named blocks of ``params`` where the model declares them (``None`` otherwise)
@@ -257,12 +264,19 @@ class Model:
         block = views[name]
         return float(block) if np.ndim(block) == 0 else np.array(block)
 
+    def kernel_params(self, rows: int = 0) -> np.ndarray:
+        """The ``p`` the solvers pass to the kernels: a private copy of ``params`` followed by
+        a zeroed work area of ``work_size + rows * rhs_batch_work`` floats. Call the kernels
+        with this, never with ``params`` itself (a kernel may write its work area)."""
+        size = self.params.size
+        p = np.zeros(size + int(self.work_size) + rows * int(self.rhs_batch_work))
+        p[:size] = self.params
+        return p
+
     def ensemble_params(self, rows: int) -> np.ndarray:
         """The ``p`` an ensemble engine call of at most ``rows`` states passes to the kernels:
-        a private copy of ``params`` followed by ``rows * rhs_batch_work`` zeros."""
-        work = np.zeros(self.params.size + rows * int(self.rhs_batch_work))
-        work[: self.params.size] = self.params
-        return work
+        by default :meth:`kernel_params` with room for ``rows`` rows of batch work."""
+        return self.kernel_params(rows)
 
     @property
     def has_energy(self) -> bool:
@@ -281,7 +295,7 @@ class Model:
         """The vector field f(t, x) at one state (a convenience; solvers call the kernel)."""
         xs = self._state(x)
         out = np.empty(self.n_states)
-        self.rhs_kernel(float(t), xs, self.params, out)
+        self.rhs_kernel(float(t), xs, self.kernel_params(), out)
         return out
 
     def energy(self, x: Any) -> float | np.ndarray:
@@ -295,11 +309,11 @@ class Model:
                     f"x: expected shape (m, {self.n_states}), got {arr.shape}"
                 )
             out = np.empty(arr.shape[0])
-            self.energy_batch_kernel(np.ascontiguousarray(arr), self.params, out)
+            self.energy_batch_kernel(np.ascontiguousarray(arr), self.kernel_params(), out)
             return out
         if arr.ndim == 2:
             return np.array([self.energy(row) for row in arr])
-        return float(self.energy_kernel(self._state(arr), self.params))
+        return float(self.energy_kernel(self._state(arr), self.kernel_params()))
 
     def jacobian(self, x: Any, t: float = 0.0) -> np.ndarray:
         """The Jacobian df/dx at one state."""
@@ -307,7 +321,7 @@ class Model:
             raise ValueError(f"{self.name}: this model has no Jacobian kernel")
         xs = self._state(x)
         jac = np.empty((self.n_states, self.n_states))
-        self.jacobian_kernel(float(t), xs, self.params, jac)
+        self.jacobian_kernel(float(t), xs, self.kernel_params(), jac)
         return jac
 
     def __repr__(self) -> str:
@@ -334,6 +348,10 @@ class UserModel(Model):
         together with ``energy``, of which it must be the row-by-row equivalent).
     name:
         A label used in messages.
+    work_size:
+        Floats of scratch space the kernels may overwrite: the solvers pass ``p`` as a
+        private copy of ``params`` followed by that many floats (``p[params.size:]``), so a
+        kernel needs no allocation and never writes its parameters.
     check:
         Compile every kernel with numba's bounds checking (``boundscheck=True``): an index
         out of range raises ``IndexError`` instead of reading or writing past an array, and a
@@ -359,8 +377,10 @@ class UserModel(Model):
         energy_batch: Callable | None = None,
         name: str | None = None,
         check: bool = False,
+        work_size: int = 0,
     ) -> None:
         check = _v.flag(check, "check")
+        self.work_size = _v.integer(work_size, "work_size", minimum=0)
         self.n_states = _v.positive_int(n_states, "n_states")
         if isinstance(params, Mapping):
             from dynamics.models.layout import ParamLayout
@@ -376,7 +396,7 @@ class UserModel(Model):
         self.name = name or getattr(rhs, "__name__", "user model")
         self.check = check
         self.rhs_kernel = compile_kernel(rhs, RHS_SIGNATURE, "rhs", check=check)
-        _probe_rhs(self.rhs_kernel, self.n_states, self.params)
+        _probe_rhs(self.rhs_kernel, self.n_states, self.kernel_params())
         self.energy_kernel = (
             None
             if energy is None

@@ -104,6 +104,15 @@ class DelayModel:
     delay_params: np.ndarray
     rhs_kernel: CPUDispatcher
     energy_kernel: CPUDispatcher | None = None
+    #: floats of work area the kernels may overwrite after the parameters in ``p``
+    work_size: int = 0
+
+    def kernel_params(self) -> np.ndarray:
+        """The ``p`` the solver passes to the kernels: a private copy of ``params`` followed
+        by a zeroed work area of ``work_size`` floats (kernels never write ``params``)."""
+        p = np.zeros(self.params.size + int(self.work_size))
+        p[: self.params.size] = self.params
+        return p
 
     @property
     def constant_delays(self) -> bool:
@@ -136,7 +145,7 @@ class DelayModel:
                 f"x_delayed: expected shape ({self.n_delays}, {self.n_states}), got {xd.shape}"
             )
         out = np.empty(self.n_states)
-        self.rhs_kernel(float(t), xs, xd, self.params, out)
+        self.rhs_kernel(float(t), xs, xd, self.kernel_params(), out)
         return out
 
     def energy(self, x: Any) -> float:
@@ -146,7 +155,7 @@ class DelayModel:
         xs = np.ascontiguousarray(np.asarray(x, dtype=np.float64))
         if xs.shape != (self.n_states,):
             raise ValueError(f"x: expected shape ({self.n_states},), got {xs.shape}")
-        return float(self.energy_kernel(xs, self.params))
+        return float(self.energy_kernel(xs, self.kernel_params()))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(n_states={self.n_states}, n_delays={self.n_delays})"
@@ -234,7 +243,7 @@ class UserDelayModel(DelayModel):
                 )
             self.delay_kernel = constant_delays
         self.rhs_kernel = compile_kernel(rhs, DDE_RHS_SIGNATURE, "rhs")
-        _probe_dde_rhs(self.rhs_kernel, self.n_states, self.n_delays, self.params)
+        _probe_dde_rhs(self.rhs_kernel, self.n_states, self.n_delays, self.kernel_params())
         self.energy_kernel = (
             None if energy is None else compile_kernel(energy, ENERGY_SIGNATURE, "energy")
         )

@@ -54,9 +54,10 @@ def vector_field(model: Model, states: np.ndarray, t: float = 0.0) -> np.ndarray
     X = np.ascontiguousarray(states, dtype=np.float64)
     out = np.empty_like(X)
     if model.rhs_batch_kernel is not None:
-        model.rhs_batch_kernel(np.full(X.shape[0], float(t)), X, model.params, out)
+        model.rhs_batch_kernel(np.full(X.shape[0], float(t)), X, model.kernel_params(), out)
     else:
-        _rhs_rows(kernel_handle(model.rhs_kernel, RHS_SIGNATURE), float(t), X, model.params, out)
+        rhs = kernel_handle(model.rhs_kernel, RHS_SIGNATURE)
+        _rhs_rows(rhs, float(t), X, model.kernel_params(), out)
     return out
 
 
@@ -64,7 +65,8 @@ def energy_field(model: Model, states: np.ndarray) -> np.ndarray:
     """E(x) for every row of ``states`` (m, n), in one compiled loop."""
     X = np.ascontiguousarray(states, dtype=np.float64)
     out = np.empty(X.shape[0])
-    _energy_rows(kernel_handle(model.energy_kernel, ENERGY_SIGNATURE), X, model.params, out)
+    energy = kernel_handle(model.energy_kernel, ENERGY_SIGNATURE)
+    _energy_rows(energy, X, model.kernel_params(), out)
     return out
 
 

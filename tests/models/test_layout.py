@@ -85,3 +85,59 @@ def test_params_unchanged_after_solves():
     before = delayed.params.copy()
     dyn.solve_dde(delayed, (0.0, 2.0), y0)
     np.testing.assert_array_equal(delayed.params, before)
+
+
+SIZED = dyn.ParamLayout([("k", ()), ("I", ("n",)), ("W", ("n", "n"))], dims=("n",))
+UNPACK_SIZED = SIZED.unpacker(work=True)
+
+
+@nb.njit
+def sized_rhs(t, x, p, out):
+    """out = k * W tanh(x) + I, with tanh(x) kept in the work area."""
+    n, k, I, W, work = UNPACK_SIZED(p)
+    v = work[:n]
+    for i in range(n):
+        v[i] = np.tanh(x[i])
+    for i in range(n):
+        acc = I[i]
+        for j in range(n):
+            acc += k * W[i, j] * v[j]
+        out[i] = acc
+
+
+def test_named_dimensions_pack_views_and_unpack_at_run_time():
+    rng = np.random.default_rng(5)
+    for n in (1, 3, 7):
+        W, I = rng.normal(size=(n, n)), rng.normal(size=n)
+        p = SIZED.pack(k=0.5, I=I, W=W)
+        assert p.size == 1 + 1 + n + n * n == SIZED.size_of(p)
+        assert p[0] == n and SIZED.dims_of(p) == {"n": n}
+        assert SIZED.offsets_of(p) == {"k": 1, "I": 2, "W": 2 + n}
+        views = SIZED.views(p)
+        np.testing.assert_array_equal(views["W"], W)
+        assert views["k"] == 0.5
+        model = dyn.UserModel(sized_rhs, n, params=p, work_size=n)
+        x = rng.normal(size=n)
+        np.testing.assert_allclose(model.rhs(x), 0.5 * W @ np.tanh(x) + I, rtol=1e-13)
+        before = model.params.copy()
+        sol = dyn.solve(model, (0.0, 0.5), x)
+        assert sol.status == 0
+        np.testing.assert_array_equal(model.params, before)  # the work area is not params
+        assert model.kernel_params().size == p.size + n
+
+
+def test_named_dimensions_bad_input():
+    with pytest.raises(ValueError, match="not one of dims"):
+        dyn.ParamLayout([("W", ("n", "m"))], dims=("n",))
+    with pytest.raises(ValueError, match="used by no block"):
+        dyn.ParamLayout([("W", (2, 2))], dims=("n",))
+    with pytest.raises(ValueError, match="'n' is 3 here but 2"):
+        SIZED.pack(k=1.0, I=np.zeros(2), W=np.zeros((3, 3)))
+    with pytest.raises(ValueError, match="2 dimension"):
+        SIZED.pack(k=1.0, I=np.zeros(2), W=np.zeros(4))
+    with pytest.raises(ValueError, match="use size_of"):
+        _ = SIZED.size
+    with pytest.raises(ValueError, match="not a positive integer"):
+        SIZED.views(np.full(6, 1.5))
+    with pytest.raises(ValueError, match="at least 8"):
+        SIZED.views(np.array([2.0, 1.0, 0.0]))
