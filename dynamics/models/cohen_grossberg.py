@@ -78,7 +78,7 @@ from dynamics.models.base import (
     RHS_SIGNATURE,
     Model,
 )
-from dynamics.models.hopfield import ContinuousHopfield, _as_matrix
+from dynamics.models.hopfield import ContinuousHopfield, _as_matrix, scratch_of
 from dynamics.models.layout import ParamLayout
 
 __all__ = ["CohenGrossberg", "CG_FAMILIES"]
@@ -332,7 +332,7 @@ def _make_kernels(a_user, a_user_prime, b_user, b_user_prime, d_user, d_user_pri
     def rhs(t, x, p, out):
         """dx_i/dt = a_i(x_i) [b_i(x_i) - sum_k c_ik d_k(x_k)], one matrix-vector product."""
         n, _, table, coupling, work = _unpack(p)
-        v = work[:n]
+        v = scratch_of(work, n)
         for i in range(n):
             v[i] = d_val(table[i], x[i])
         np.dot(coupling, v, out)
@@ -349,7 +349,7 @@ def _make_kernels(a_user, a_user_prime, b_user, b_user_prime, d_user, d_user_pri
         kernel falls back to one matrix-vector product per state in the scratch.
         """
         n, _, table, coupling, work = _unpack(p)
-        v1 = work[:n]
+        v1 = scratch_of(work, n)
         m = x.shape[0]
         if work.shape[0] >= 2 * n + m * n:
             v = work[2 * n : 2 * n + m * n].reshape((m, n))
@@ -371,8 +371,9 @@ def _make_kernels(a_user, a_user_prime, b_user, b_user_prime, d_user, d_user_pri
     def energy(x, p):
         """V = -sum_i F_i(x_i) + 1/2 d^T C d (+ the stored offset)."""
         n, offset, table, coupling, work = _unpack(p)
-        v = work[:n]
-        cv = work[n : 2 * n]
+        scratch = scratch_of(work, 2 * n)
+        v = scratch[:n]
+        cv = scratch[n:]
         e = 0.0
         for i in range(n):
             v[i] = d_val(table[i], x[i])
@@ -387,8 +388,9 @@ def _make_kernels(a_user, a_user_prime, b_user, b_user_prime, d_user, d_user_pri
     def jacobian(t, x, p, jac):
         """J_ij = delta_ij (a_i' r_i + a_i b_i') - a_i c_ij d_j', r = b - C d(x)."""
         n, _, table, coupling, work = _unpack(p)
-        v = work[:n]
-        dv = work[n : 2 * n]
+        scratch = scratch_of(work, 2 * n)
+        v = scratch[:n]
+        dv = scratch[n:]
         for j in range(n):
             v[j] = d_val(table[j], x[j])
             dv[j] = d_der(table[j], x[j])

@@ -73,6 +73,7 @@ from dynamics.models.hopfield import (
     _as_matrix,
     _per_neuron,
     energy_of,
+    scratch_of,
 )
 from dynamics.models.layout import ParamLayout
 
@@ -107,7 +108,7 @@ def delayed_hopfield_rhs(t, x, xd, p, out):
     n, code, lam, leak, inv_cap, bias, weights, n_del, offsets, work = _unpack_delayed(p)
     kind = int(code)
     m = int(n_del)
-    g_del = work[: m * n]
+    g_del = scratch_of(work, m * n)
     for k in range(m):
         for j in range(n):
             g_del[k * n + j] = gain_value(kind, lam, xd[k, j])
@@ -127,7 +128,8 @@ def delayed_hopfield_rhs(t, x, xd, p, out):
 def delayed_hopfield_energy(x, p):
     """The delay-free energy of the instantaneous state (see the module docstring)."""
     n, code, lam, leak, _, bias, weights, _, _, work = _unpack_delayed(p)
-    return energy_of(x, n, int(code), lam, leak, bias, weights, work[:n], work[n : 2 * n])
+    scratch = scratch_of(work, 2 * n)
+    return energy_of(x, n, int(code), lam, leak, bias, weights, scratch[:n], scratch[n:])
 
 
 def _time_varying_kernel(fn: Callable) -> CPUDispatcher:
@@ -251,7 +253,8 @@ def distributed_hopfield_rhs(t, x, p, out):
 def distributed_hopfield_energy(x, p):
     """The delay-free energy of u = x[:n] (see the module docstring)."""
     n, code, lam, leak, _, bias, weights, _, _, work = _unpack_distributed(p)
-    return energy_of(x, n, int(code), lam, leak, bias, weights, work[:n], work[n : 2 * n])
+    scratch = scratch_of(work, 2 * n)
+    return energy_of(x, n, int(code), lam, leak, bias, weights, scratch[:n], scratch[n:])
 
 
 class DistributedDelayHopfield(Model):

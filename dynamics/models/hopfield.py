@@ -77,6 +77,16 @@ _unpack = LAYOUT.unpacker(work=True)
 
 
 @nb.njit(cache=True, inline="always")
+def scratch_of(work, size):
+    """``work[:size]`` of the work area, or a new array when the work area is shorter: a
+    kernel called with ``params`` instead of ``kernel_params()`` stays in bounds (and
+    allocates); the solvers always pass the work area."""
+    if work.shape[0] >= size:
+        return work[:size]
+    return np.empty(size)
+
+
+@nb.njit(cache=True, inline="always")
 def _transposed_weights(work, n, m):
     """Where :meth:`ContinuousHopfield.ensemble_params` put ``W^T`` and the room for ``V``:
     ``work = [scratch (2n), V (rows * n), W^T (n * n), rows]``. Returns ``ok = False`` (and
@@ -94,8 +104,9 @@ def _transposed_weights(work, n, m):
 @nb.njit(RHS_SIGNATURE, cache=True, error_model="numpy")
 def hopfield_rhs(t, x, p, out):
     """du/dt = inv_cap * (-leak * u + W g(u) + I), one matrix-vector product."""
-    n, code, lam, leak, inv_cap, bias, weights, scratch = _unpack(p)
+    n, code, lam, leak, inv_cap, bias, weights, work = _unpack(p)
     kind = int(code)
+    scratch = scratch_of(work, n)
     v = scratch[:n]
     gain_values(kind, lam, x[:n], v)
     np.dot(weights, v, out)
@@ -122,7 +133,7 @@ def hopfield_rhs_batch(t, x, p, out):
             gain_values(kind, lam, x[r], v[r])
         np.dot(v, w_t, out)
     else:
-        v1 = work[:n]
+        v1 = scratch_of(work, n)
         for r in range(m):
             gain_values(kind, lam, x[r], v1)
             np.dot(weights, v1, out[r])
@@ -150,7 +161,8 @@ def energy_of(x, n, kind, lam, leak, bias, weights, v, wv):
 def hopfield_energy(x, p):
     """E = -1/2 V^T W V - I^T V + sum_i leak_i G(V_i), V = g(u)."""
     n, code, lam, leak, inv_cap, bias, weights, work = _unpack(p)
-    return energy_of(x, n, int(code), lam, leak, bias, weights, work[:n], work[n : 2 * n])
+    scratch = scratch_of(work, 2 * n)
+    return energy_of(x, n, int(code), lam, leak, bias, weights, scratch[:n], scratch[n:])
 
 
 @nb.njit(ENERGY_BATCH_SIGNATURE, cache=True, error_model="numpy")
@@ -180,7 +192,7 @@ def hopfield_jacobian(t, x, p, jac):
     """J_ij = inv_cap_i (-leak_i delta_ij + W_ij g'(u_j))."""
     n, code, lam, leak, inv_cap, bias, weights, work = _unpack(p)
     kind = int(code)
-    dv = work[:n]
+    dv = scratch_of(work, n)
     for j in range(n):
         dv[j] = gain_derivative(kind, lam, x[j])
     for i in range(n):

@@ -31,6 +31,7 @@ from dynamics.models.base import (
     RHS_SIGNATURE,
     Model,
 )
+from dynamics.models.hopfield import scratch_of
 from dynamics.models.layout import ParamLayout
 
 __all__ = ["RandomRateNetwork"]
@@ -44,7 +45,7 @@ _unpack = LAYOUT.unpacker(work=True)
 def random_rate_rhs(t, x, p, out):
     """dx/dt = -x + W tanh(x), one matrix-vector product."""
     n, _, weights, work = _unpack(p)
-    v = work[:n]
+    v = scratch_of(work, n)
     for i in range(n):
         v[i] = math.tanh(x[i])
     np.dot(weights, v, out)
@@ -61,7 +62,7 @@ def random_rate_rhs_batch(t, x, p, out):
     kernel falls back to one matrix-vector product per state in the scratch.
     """
     n, _, weights, work = _unpack(p)
-    v1 = work[:n]
+    v1 = scratch_of(work, n)
     m = x.shape[0]
     if work.shape[0] >= n + m * n:
         v = work[n : n + m * n].reshape((m, n))
@@ -83,7 +84,7 @@ def random_rate_rhs_batch(t, x, p, out):
 def random_rate_jacobian(t, x, p, jac):
     """A_ij = -delta_ij + W_ij (1 - tanh(x_j)^2)."""
     n, _, weights, work = _unpack(p)
-    dv = work[:n]
+    dv = scratch_of(work, n)
     for j in range(n):
         th = math.tanh(x[j])
         dv[j] = 1.0 - th * th
