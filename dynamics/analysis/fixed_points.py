@@ -114,9 +114,7 @@ def default_bounds(model: Model) -> tuple[np.ndarray, np.ndarray]:
     from dynamics.models.hopfield import ContinuousHopfield
 
     if isinstance(model, ContinuousHopfield):
-        # params layout (models/hopfield.py): [n, gain code, lambda, leak (n), ...]
-        leak = model.params[3 : 3 + n]
-        reach = (np.abs(model.W).sum(axis=1) + np.abs(model.I)) / leak
+        reach = (np.abs(model.W).sum(axis=1) + np.abs(model.I)) / model.leak
         reach = np.maximum(reach, 1e-3)
         return -reach, reach.copy()
     return -np.ones(n), np.ones(n)

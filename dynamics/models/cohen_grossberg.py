@@ -51,11 +51,13 @@ code, on panels no wider than ``1/(2 gain)``, split at the kinks of piecewise-li
 signals (so that piecewise-polynomial integrands are integrated exactly); the integrand of a
 saturating ``d`` is cut off where ``gain |s| > 40`` (its weight ``d'`` is then below 1e-34).
 
-Parameter layout of ``params``::
-
-    [n, energy offset, table (n x 9), C (n*n), scratch (2n)]
-
-with table row ``[a code, a1, a2, b code, b1, b2, b3, d code, d1]`` (code -1 = user function).
+The parameters are described by one :class:`~dynamics.models.layout.ParamLayout`,
+``CohenGrossberg.layout`` (module constant ``LAYOUT``): the header ``n``, the energy
+``offset``, the ``table`` (n, 9) with row ``[a code, a1, a2, b code, b1, b2, b3, d code,
+d1]`` (code -1 = user function) and the coupling matrix ``C`` (n, n). The kernels never
+write them: their scratch (``work_size = 2n`` floats: d(x) and C d(x)) and, in an ensemble,
+the room for d(X) of every row (``rhs_batch_work = n``) are the work area the solvers append
+to ``p`` (:meth:`~dynamics.models.base.Model.kernel_params`).
 """
 
 from __future__ import annotations
@@ -76,13 +78,19 @@ from dynamics.models.base import (
     RHS_SIGNATURE,
     Model,
 )
-from dynamics.models.hopfield import ContinuousHopfield, _as_matrix
+from dynamics.models.hopfield import ContinuousHopfield, _as_matrix, scratch_of
+from dynamics.models.layout import ParamLayout
 
 __all__ = ["CohenGrossberg", "CG_FAMILIES"]
 
-_HEADER = 2
 _WIDTH = 9
 USER = -1
+
+#: The blocks of ``CohenGrossberg.params`` (see the module docstring).
+LAYOUT = ParamLayout(
+    [("offset", ()), ("table", ("n", _WIDTH)), ("C", ("n", "n"))], dims=("n",)
+)
+_unpack = LAYOUT.unpacker(work=True)
 
 # family name -> (code, parameter names, defaults, lower bounds (strict))
 CG_FAMILIES: dict[str, dict[str, tuple[int, tuple[str, ...], tuple[float, ...]]]] = {
@@ -274,16 +282,6 @@ def _make_kernels(a_user, a_user_prime, b_user, b_user_prime, d_user, d_user_pri
             return d_up(x)
         return builtin_d_prime(int(row[7]), row[8], x)
 
-    @nb.njit(cache=True, inline="always")
-    def layout(p):
-        n = int(p[0])
-        o = _HEADER
-        table = p[o : o + _WIDTH * n].reshape((n, _WIDTH))
-        o += _WIDTH * n
-        coupling = p[o : o + n * n].reshape((n, n))
-        o += n * n
-        return n, p[1], table, coupling, p[o : o + n], p[o + n : o + 2 * n]
-
     @nb.njit(cache=True)
     def gl_panels(row, lo, hi, panels):
         """Composite Gauss-Legendre integral of b(s) d'(s) over [lo, hi]."""
@@ -333,7 +331,8 @@ def _make_kernels(a_user, a_user_prime, b_user, b_user_prime, d_user, d_user_pri
     @nb.njit(RHS_SIGNATURE, cache=True)
     def rhs(t, x, p, out):
         """dx_i/dt = a_i(x_i) [b_i(x_i) - sum_k c_ik d_k(x_k)], one matrix-vector product."""
-        n, _, table, coupling, v, _s = layout(p)
+        n, _, table, coupling, work = _unpack(p)
+        v = scratch_of(work, n)
         for i in range(n):
             v[i] = d_val(table[i], x[i])
         np.dot(coupling, v, out)
@@ -345,15 +344,15 @@ def _make_kernels(a_user, a_user_prime, b_user, b_user_prime, d_user, d_user_pri
     def rhs_batch(t, x, p, out):
         """The vector field for m states: one (m, n) x (n, n) matrix product; allocates nothing.
 
-        The ensemble engine passes the parameters followed by room for the m x n outputs
-        d(x) (``rhs_batch_work = n``); with the bare parameters the kernel falls back to one
-        matrix-vector product per state in the parameters' own scratch.
+        The ensemble engine passes a work area with room for the m x n outputs d(x) after
+        the single-state scratch (``rhs_batch_work = n``); with ``kernel_params()`` alone the
+        kernel falls back to one matrix-vector product per state in the scratch.
         """
-        n, _, table, coupling, v1, _s = layout(p)
+        n, _, table, coupling, work = _unpack(p)
+        v1 = scratch_of(work, n)
         m = x.shape[0]
-        start = _HEADER + _WIDTH * n + n * n + 2 * n
-        if p.shape[0] >= start + m * n:
-            v = p[start : start + m * n].reshape((m, n))
+        if work.shape[0] >= 2 * n + m * n:
+            v = work[2 * n : 2 * n + m * n].reshape((m, n))
             for r in range(m):
                 for i in range(n):
                     v[r, i] = d_val(table[i], x[r, i])
@@ -371,7 +370,10 @@ def _make_kernels(a_user, a_user_prime, b_user, b_user_prime, d_user, d_user_pri
     @nb.njit(ENERGY_SIGNATURE, cache=True)
     def energy(x, p):
         """V = -sum_i F_i(x_i) + 1/2 d^T C d (+ the stored offset)."""
-        n, offset, table, coupling, v, cv = layout(p)
+        n, offset, table, coupling, work = _unpack(p)
+        scratch = scratch_of(work, 2 * n)
+        v = scratch[:n]
+        cv = scratch[n:]
         e = 0.0
         for i in range(n):
             v[i] = d_val(table[i], x[i])
@@ -385,7 +387,10 @@ def _make_kernels(a_user, a_user_prime, b_user, b_user_prime, d_user, d_user_pri
     @nb.njit(JACOBIAN_SIGNATURE, cache=True)
     def jacobian(t, x, p, jac):
         """J_ij = delta_ij (a_i' r_i + a_i b_i') - a_i c_ij d_j', r = b - C d(x)."""
-        n, _, table, coupling, v, dv = layout(p)
+        n, _, table, coupling, work = _unpack(p)
+        scratch = scratch_of(work, 2 * n)
+        v = scratch[:n]
+        dv = scratch[n:]
         for j in range(n):
             v[j] = d_val(table[j], x[j])
             dv[j] = d_der(table[j], x[j])
@@ -402,7 +407,7 @@ def _make_kernels(a_user, a_user_prime, b_user, b_user_prime, d_user, d_user_pri
     @nb.njit(cache=True)
     def signals(x, p, out):
         """out[:, t] = d(x[:, t]) for the columns of a trajectory x (n, T)."""
-        n, _, table, _c, _v, _s = layout(p)
+        n, _, table, _c, _w = _unpack(p)
         for t in range(x.shape[1]):
             for i in range(n):
                 out[i, t] = d_val(table[i], x[i, t])
@@ -553,11 +558,11 @@ class CohenGrossberg(Model):
             else:
                 table[:, first] = USER
         self.n_states = n
+        self.work_size = 2 * n  # d(x) and C d(x) of the single-state kernels
         self.rhs_batch_work = n  # room for d(x) of every state of an ensemble block
         self._specs = {"a": a, "b": b, "d": d}
-        self.params = np.concatenate(
-            [[float(n), 0.0], table.ravel(), coupling.ravel(), np.zeros(2 * n)]
-        )
+        self.layout = LAYOUT
+        self.params = LAYOUT.pack(offset=0.0, table=table, C=coupling)
         if all(u is None for u in users.values()):
             kernels = _BUILTIN_KERNELS
         else:
@@ -585,42 +590,34 @@ class CohenGrossberg(Model):
         """
         if not isinstance(model, ContinuousHopfield):
             raise TypeError(f"model: expected a ContinuousHopfield, got {type(model).__name__}")
-        leak, inv_cap = model._block(0), model._block(1)
         gain = model.gain
         self = cls(
-            a=("constant", {"value": inv_cap}),
-            b=("linear", {"decay": leak, "input": model.I}),
+            a=("constant", {"value": model.inv_cap}),
+            b=("linear", {"decay": model.leak, "input": model.I}),
             C=-model.W,
             d=(gain.name, {"gain": gain.lam}),
         )
         zero = np.zeros(model.n_states)
-        self.params[1] = float(model.energy(zero)) - float(self.energy_kernel(zero, self.params))
+        offset = float(model.energy(zero)) - float(self.energy_kernel(zero, self.kernel_params()))
+        self.params = LAYOUT.pack(offset=offset, table=self.param("table"), C=self.param("C"))
         return self
 
     # ------------------------------------------------------------------ accessors
     @property
     def C(self) -> np.ndarray:
         """The coupling matrix (a copy)."""
-        n = self.n_states
-        o = _HEADER + _WIDTH * n
-        return self.params[o : o + n * n].reshape(n, n).copy()
+        return self.param("C")
 
     @property
     def energy_offset(self) -> float:
         """The additive constant of the energy (0 unless built by :meth:`from_hopfield`)."""
-        return float(self.params[1])
+        return self.param("offset")
 
     @property
     def is_symmetric(self) -> bool:
         """Whether C is symmetric (to 1e-12 relative), the condition for a Lyapunov energy."""
         c = self.C
         return bool(np.allclose(c, c.T, rtol=1e-12, atol=1e-12 * max(1.0, np.abs(c).max())))
-
-    def _table_row(self, i: int) -> np.ndarray:
-        n = self.n_states
-        return (
-            self.params[_HEADER + _WIDTH * i : _HEADER + _WIDTH * (i + 1)].copy() if i < n else None
-        )
 
     def signal_integral(self, i: int, x: float) -> float:
         """F_i(x) = integral_0^x b_i(s) d_i'(s) ds as the energy computes it."""
@@ -630,7 +627,8 @@ class CohenGrossberg(Model):
             or not 0 <= i < self.n_states
         ):
             raise ValueError(f"i: expected a neuron index in [0, {self.n_states}), got {i!r}")
-        return float(self._integral_kernel(self._table_row(int(i)), float(x)))
+        row = np.ascontiguousarray(self.layout.views(self.params)["table"][int(i)])
+        return float(self._integral_kernel(row, float(x)))
 
     def output(self, x: Any) -> np.ndarray:
         """The signals d_i(x_i) for a state (n,), a trajectory (n, T) or states (m, n)."""

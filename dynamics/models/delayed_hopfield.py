@@ -41,9 +41,11 @@ comes from the most negative eigenvalue, ``b = beta mu_min < -1``:
 (:func:`critical_delay`). Below tau_c the origin is stable, above it a Hopf bifurcation
 makes the network oscillate.
 
-Parameter layout of ``params``: that of :class:`~dynamics.models.hopfield.ContinuousHopfield`
-(so its energy kernel is shared) followed by ``[m, column offsets (n*n), scratch (m*n)]`` for
-the delayed network, ``[order, a]`` for the distributed one.
+The parameters are described by a :class:`~dynamics.models.layout.ParamLayout`: the blocks
+of :class:`~dynamics.models.hopfield.ContinuousHopfield`'s layout followed by ``n_delays``
+(m) and the column ``offsets`` (n, n) for the delayed network (``DELAYED_LAYOUT``), by
+``order`` and the rate ``a`` for the distributed one (``DISTRIBUTED_LAYOUT``). The kernels
+never write them; their scratch is the work area the solvers append to ``p``.
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ import numpy as np
 from numba.core.registry import CPUDispatcher
 
 from dynamics.activations import Gain, gain_value, get_gain
-from dynamics.models.base import RHS_SIGNATURE, Model, compile_kernel
+from dynamics.models.base import ENERGY_SIGNATURE, RHS_SIGNATURE, Model, compile_kernel
 from dynamics.models.delay import (
     DDE_RHS_SIGNATURE,
     DELAY_SIGNATURE,
@@ -66,42 +68,47 @@ from dynamics.models.delay import (
     constant_delays,
 )
 from dynamics.models.hopfield import (
+    LAYOUT,
     ContinuousHopfield,
     _as_matrix,
-    _layout,
     _per_neuron,
-    hopfield_energy,
+    energy_of,
+    scratch_of,
 )
+from dynamics.models.layout import ParamLayout
 
 __all__ = ["DelayedHopfield", "DistributedDelayHopfield", "critical_delay"]
 
 
 def _hopfield_prefix(W: Any, I: Any, tau: Any, gain: str | Gain, gain_scale: float):
-    """The ContinuousHopfield of the delay-free network and its parameter vector."""
+    """The ContinuousHopfield of the delay-free network and its parameter blocks."""
     weights = _as_matrix(W, "W")
     n = weights.shape[0]
     bias = None if I is None else _per_neuron(I, n, "I", positive=False)
     taus = _per_neuron(tau, n, "tau", positive=True)
     net = ContinuousHopfield(weights, I=bias, tau=taus, gain=get_gain(gain, gain_scale))
-    return net, net.params.copy()
+    return net, net.layout.views(net.params)
 
 
-@nb.njit(cache=True, inline="always")
-def _delay_layout(p):
-    n = int(p[0])
-    o = 3 + 5 * n + n * n
-    m = int(p[o])
-    offsets = p[o + 1 : o + 1 + n * n].reshape((n, n))
-    scratch = p[o + 1 + n * n : o + 1 + n * n + m * n]
-    return m, offsets, scratch
+_HOPFIELD_BLOCKS = list(LAYOUT.shapes.items())
+#: The blocks of ``DelayedHopfield.params``: ContinuousHopfield's, then the delays'.
+DELAYED_LAYOUT = ParamLayout(
+    _HOPFIELD_BLOCKS + [("n_delays", ()), ("offsets", ("n", "n"))], dims=("n",)
+)
+#: The blocks of ``DistributedDelayHopfield.params``: ContinuousHopfield's, then the chain's.
+DISTRIBUTED_LAYOUT = ParamLayout(_HOPFIELD_BLOCKS + [("order", ()), ("rate", ())], dims=("n",))
+_unpack_delayed = DELAYED_LAYOUT.unpacker(work=True)
+_unpack_distributed = DISTRIBUTED_LAYOUT.unpacker(work=True)
 
 
 @nb.njit(DDE_RHS_SIGNATURE, cache=True)
 def delayed_hopfield_rhs(t, x, xd, p, out):
     """du_i/dt = (-u_i + sum_j W_ij g(u_j(t - tau_ij)) + I_i) / tau_i; ``xd[k]`` is the state
     at the k-th distinct delay; ``offsets[i, j] = k n + j`` picks g of the right one."""
-    n, kind, lam, leak, inv_cap, bias, weights, _ = _layout(p)
-    m, offsets, g_del = _delay_layout(p)
+    n, code, lam, leak, inv_cap, bias, weights, n_del, offsets, work = _unpack_delayed(p)
+    kind = int(code)
+    m = int(n_del)
+    g_del = scratch_of(work, m * n)
     for k in range(m):
         for j in range(n):
             g_del[k * n + j] = gain_value(kind, lam, xd[k, j])
@@ -115,6 +122,14 @@ def delayed_hopfield_rhs(t, x, xd, p, out):
             out[i] = acc
     for i in range(n):
         out[i] = inv_cap[i] * (out[i] - leak[i] * x[i] + bias[i])
+
+
+@nb.njit(ENERGY_SIGNATURE, cache=True, error_model="numpy")
+def delayed_hopfield_energy(x, p):
+    """The delay-free energy of the instantaneous state (see the module docstring)."""
+    n, code, lam, leak, _, bias, weights, _, _, work = _unpack_delayed(p)
+    scratch = scratch_of(work, 2 * n)
+    return energy_of(x, n, int(code), lam, leak, bias, weights, scratch[:n], scratch[n:])
 
 
 def _time_varying_kernel(fn: Callable) -> CPUDispatcher:
@@ -195,11 +210,11 @@ class DelayedHopfield(DelayModel):
         m = 1 if values is None else int(values.size)
         self.n_delays = m
         offsets = group * n + np.arange(n)[None, :]
-        self.params = np.ascontiguousarray(
-            np.concatenate([prefix, [float(m)], offsets.ravel().astype(float), np.zeros(m * n)])
-        )
+        self.layout = DELAYED_LAYOUT
+        self.params = DELAYED_LAYOUT.pack(prefix, n_delays=float(m), offsets=offsets)
+        self.work_size = max(m, 2) * n  # g of the delayed states; the energy's V and W V
         self.rhs_kernel = delayed_hopfield_rhs
-        self.energy_kernel = hopfield_energy
+        self.energy_kernel = delayed_hopfield_energy
 
     @property
     def W(self) -> np.ndarray:
@@ -222,10 +237,9 @@ class DelayedHopfield(DelayModel):
 @nb.njit(RHS_SIGNATURE, cache=True)
 def distributed_hopfield_rhs(t, x, p, out):
     """u' = (-u + W z^m + I) / tau, z^1' = a (g(u) - z^1), z^k' = a (z^(k-1) - z^k)."""
-    n, kind, lam, leak, inv_cap, bias, weights, _ = _layout(p)
-    o = 3 + 5 * n + n * n
-    order = int(p[o])
-    a = p[o + 1]
+    n, code, lam, leak, inv_cap, bias, weights, order_f, a, _ = _unpack_distributed(p)
+    kind = int(code)
+    order = int(order_f)
     np.dot(weights, x[order * n : (order + 1) * n], out[:n])
     for i in range(n):
         out[i] = inv_cap[i] * (out[i] - leak[i] * x[i] + bias[i])
@@ -233,6 +247,14 @@ def distributed_hopfield_rhs(t, x, p, out):
     for k in range(2, order + 1):
         for i in range(n):
             out[k * n + i] = a * (x[(k - 1) * n + i] - x[k * n + i])
+
+
+@nb.njit(ENERGY_SIGNATURE, cache=True, error_model="numpy")
+def distributed_hopfield_energy(x, p):
+    """The delay-free energy of u = x[:n] (see the module docstring)."""
+    n, code, lam, leak, _, bias, weights, _, _, work = _unpack_distributed(p)
+    scratch = scratch_of(work, 2 * n)
+    return energy_of(x, n, int(code), lam, leak, bias, weights, scratch[:n], scratch[n:])
 
 
 class DistributedDelayHopfield(Model):
@@ -273,11 +295,11 @@ class DistributedDelayHopfield(Model):
         self.mean_delay = mean
         self.rate = self.order / mean
         self.n_states = self.n_neurons * (self.order + 1)
-        self.params = np.ascontiguousarray(
-            np.concatenate([prefix, [float(self.order), self.rate]])
-        )
+        self.layout = DISTRIBUTED_LAYOUT
+        self.params = DISTRIBUTED_LAYOUT.pack(prefix, order=float(self.order), rate=self.rate)
+        self.work_size = 2 * self.n_neurons  # the energy's V and W V
         self.rhs_kernel = distributed_hopfield_rhs
-        self.energy_kernel = hopfield_energy  # reads only u = x[:n]
+        self.energy_kernel = distributed_hopfield_energy  # reads only u = x[:n]
 
     def initial_state(self, u0: Any) -> np.ndarray:
         """``[u0, g(u0), ..., g(u0)]``: the chain at rest after a constant history u0."""

@@ -15,13 +15,16 @@ For symmetric weights and increasing g the energy (Hopfield 1984, eq. 7)::
 never increases along trajectories: dE/dt = -sum_i C_i g'(u_i) (du_i/dt)^2 <= 0.
 The state integrated is ``u``; ``V = g(u)`` is :meth:`ContinuousHopfield.output`.
 
-Parameter layout of ``params`` (all float64)::
-
-    [n, gain code, lambda, leak (n) = 1/R, inv_cap (n) = 1/C, I (n), W (n*n), scratch (2n)]
-
-The trailing ``scratch`` block lets the single-state kernels run without allocating. The
-ensemble engine passes the batched kernel a private copy extended by ``W^T (n*n)`` and
-``rows * n`` floats for ``V`` (:meth:`ContinuousHopfield.ensemble_params`).
+The parameters are described by one :class:`~dynamics.models.layout.ParamLayout`,
+``ContinuousHopfield.layout`` (module constant ``LAYOUT``): the header ``n``, then the blocks
+``gain`` (the gain's code), ``lam`` (its slope lambda), ``leak`` (n) = 1/R, ``inv_cap``
+(n) = 1/C, ``I`` (n) and ``W`` (n, n); the kernels unpack them with its compiled unpacker.
+The kernels never write the parameters: their scratch (``work_size = 2n`` floats: ``V``
+and ``W V``) is the work area the solvers append to ``p``
+(:meth:`~dynamics.models.base.Model.kernel_params`). For an ensemble block of ``rows``
+states, :meth:`ContinuousHopfield.ensemble_params` gives ``kernel_params(rows)`` (room for
+``V`` of every row, ``rhs_batch_work = n``) followed by ``W^T`` (n*n) and the row count,
+which the batched kernel checks before using ``W^T``.
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ from dynamics.models.base import (
     RHS_SIGNATURE,
     Model,
 )
+from dynamics.models.layout import ParamLayout
 
 __all__ = [
     "ContinuousHopfield",
@@ -57,25 +61,52 @@ __all__ = [
     "hebbian_hopfield",
 ]
 
-_HEADER = 3
+#: The blocks of ``ContinuousHopfield.params`` (see the module docstring).
+LAYOUT = ParamLayout(
+    [
+        ("gain", ()),
+        ("lam", ()),
+        ("leak", ("n",)),
+        ("inv_cap", ("n",)),
+        ("I", ("n",)),
+        ("W", ("n", "n")),
+    ],
+    dims=("n",),
+)
+_unpack = LAYOUT.unpacker(work=True)
 
 
 @nb.njit(cache=True, inline="always")
-def _layout(p):
-    n = int(p[0])
-    o = _HEADER
-    leak = p[o : o + n]
-    inv_cap = p[o + n : o + 2 * n]
-    bias = p[o + 2 * n : o + 3 * n]
-    weights = p[o + 3 * n : o + 3 * n + n * n].reshape((n, n))
-    scratch = p[o + 3 * n + n * n : o + 5 * n + n * n]
-    return n, int(p[1]), p[2], leak, inv_cap, bias, weights, scratch
+def scratch_of(work, size):
+    """``work[:size]`` of the work area, or a new array when the work area is shorter: a
+    kernel called with ``params`` instead of ``kernel_params()`` stays in bounds (and
+    allocates); the solvers always pass the work area."""
+    if work.shape[0] >= size:
+        return work[:size]
+    return np.empty(size)
+
+
+@nb.njit(cache=True, inline="always")
+def _transposed_weights(work, n, m):
+    """Where :meth:`ContinuousHopfield.ensemble_params` put ``W^T`` and the room for ``V``:
+    ``work = [scratch (2n), V (rows * n), W^T (n * n), rows]``. Returns ``ok = False`` (and
+    empty views) when ``work`` is not laid out so, or has room for fewer than ``m`` rows."""
+    size = work.shape[0]
+    rows = int(work[size - 1]) if size > 0 else 0
+    ok = m <= rows and size == 2 * n + rows * n + n * n + 1
+    if not ok:
+        return False, work[:0].reshape((0, n)), work[:0].reshape((0, n))
+    w_t = work[2 * n + rows * n : 2 * n + rows * n + n * n].reshape((n, n))
+    v = work[2 * n : 2 * n + m * n].reshape((m, n))
+    return True, w_t, v
 
 
 @nb.njit(RHS_SIGNATURE, cache=True, error_model="numpy")
 def hopfield_rhs(t, x, p, out):
     """du/dt = inv_cap * (-leak * u + W g(u) + I), one matrix-vector product."""
-    n, kind, lam, leak, inv_cap, bias, weights, scratch = _layout(p)
+    n, code, lam, leak, inv_cap, bias, weights, work = _unpack(p)
+    kind = int(code)
+    scratch = scratch_of(work, n)
     v = scratch[:n]
     gain_values(kind, lam, x[:n], v)
     np.dot(weights, v, out)
@@ -83,33 +114,26 @@ def hopfield_rhs(t, x, p, out):
         out[i] = inv_cap[i] * (out[i] - leak[i] * x[i] + bias[i])
 
 
-@nb.njit(cache=True, inline="always")
-def _params_size(n):
-    """Number of floats of the parameter layout (scratch included) of an n-neuron network."""
-    return _HEADER + 5 * n + n * n
-
-
 @nb.njit(RHS_BATCH_SIGNATURE, cache=True, error_model="numpy")
 def hopfield_rhs_batch(t, x, p, out):
     """The vector field for m states at once: V = g(U) in one vectorised pass, then one
     (m, n) x (n, n) matrix product OUT = V W^T, then the affine part; allocates nothing.
 
-    The ensemble engine passes :meth:`ContinuousHopfield.ensemble_params`: the parameters
-    followed by W^T (row-major, so the product needs no transposed packing, which costs up
-    to 2x for a block of 32 rows) and room for V. Called with the bare parameters, the
-    kernel falls back to one matrix-vector product per state, using the parameters' scratch.
+    The ensemble engine passes :meth:`ContinuousHopfield.ensemble_params`: the parameters,
+    the work area with room for V, then W^T (row-major, so the product needs no transposed
+    packing, which costs up to 2x for a block of 32 rows). Called with ``kernel_params()``
+    alone, the kernel falls back to one matrix-vector product per state in the work area.
     """
-    n, kind, lam, leak, inv_cap, bias, weights, scratch = _layout(p)
+    n, code, lam, leak, inv_cap, bias, weights, work = _unpack(p)
+    kind = int(code)
     m = x.shape[0]
-    start = _params_size(n)
-    if p.shape[0] >= start + n * n + m * n:
-        w_t = p[start : start + n * n].reshape((n, n))
-        v = p[start + n * n : start + n * n + m * n].reshape((m, n))
+    ok, w_t, v = _transposed_weights(work, n, m)
+    if ok:
         for r in range(m):
             gain_values(kind, lam, x[r], v[r])
         np.dot(v, w_t, out)
     else:
-        v1 = scratch[:n]
+        v1 = scratch_of(work, n)
         for r in range(m):
             gain_values(kind, lam, x[r], v1)
             np.dot(weights, v1, out[r])
@@ -118,12 +142,10 @@ def hopfield_rhs_batch(t, x, p, out):
             out[r, i] = inv_cap[i] * (out[r, i] - leak[i] * x[r, i] + bias[i])
 
 
-@nb.njit(ENERGY_SIGNATURE, cache=True, error_model="numpy")
-def hopfield_energy(x, p):
-    """E = -1/2 V^T W V - I^T V + sum_i leak_i G(V_i), V = g(u)."""
-    n, kind, lam, leak, inv_cap, bias, weights, scratch = _layout(p)
-    v = scratch[:n]
-    wv = scratch[n:]
+@nb.njit(cache=True, inline="always")
+def energy_of(x, n, kind, lam, leak, bias, weights, v, wv):
+    """E = -1/2 V^T W V - I^T V + sum_i leak_i G(V_i), V = g(u) with u = x[:n]; ``v`` and
+    ``wv`` (n each) are scratch. Shared with the delayed networks' energy kernels."""
     gain_values(kind, lam, x[:n], v)  # x may be longer (DistributedDelayHopfield): u = x[:n]
     e = 0.0
     for i in range(n):
@@ -135,11 +157,20 @@ def hopfield_energy(x, p):
     return e - 0.5 * quad
 
 
+@nb.njit(ENERGY_SIGNATURE, cache=True, error_model="numpy")
+def hopfield_energy(x, p):
+    """E = -1/2 V^T W V - I^T V + sum_i leak_i G(V_i), V = g(u)."""
+    n, code, lam, leak, inv_cap, bias, weights, work = _unpack(p)
+    scratch = scratch_of(work, 2 * n)
+    return energy_of(x, n, int(code), lam, leak, bias, weights, scratch[:n], scratch[n:])
+
+
 @nb.njit(ENERGY_BATCH_SIGNATURE, cache=True, error_model="numpy")
 def hopfield_energy_batch(x, p, e):
     """The energy of each row of ``x`` (m, n): the quadratic forms by one product V W^T, the
     gain terms by vectorised loops."""
-    n, kind, lam, leak, inv_cap, bias, weights, _ = _layout(p)
+    n, code, lam, leak, inv_cap, bias, weights, _ = _unpack(p)
+    kind = int(code)
     m = x.shape[0]
     v = np.empty((m, n))
     big_g = np.empty(n)
@@ -159,8 +190,9 @@ def hopfield_energy_batch(x, p, e):
 @nb.njit(JACOBIAN_SIGNATURE, cache=True)
 def hopfield_jacobian(t, x, p, jac):
     """J_ij = inv_cap_i (-leak_i delta_ij + W_ij g'(u_j))."""
-    n, kind, lam, leak, inv_cap, bias, weights, scratch = _layout(p)
-    dv = scratch[:n]
+    n, code, lam, leak, inv_cap, bias, weights, work = _unpack(p)
+    kind = int(code)
+    dv = scratch_of(work, n)
     for j in range(n):
         dv[j] = gain_derivative(kind, lam, x[j])
     for i in range(n):
@@ -242,16 +274,12 @@ class ContinuousHopfield(Model):
         n = weights.shape[0]
         self.n_states = n
         self.gain = gain
-        self.params = np.concatenate(
-            [
-                [float(n), float(gain.code), gain.lam],
-                leak,
-                inv_cap,
-                bias,
-                weights.ravel(),
-                np.zeros(2 * n),
-            ]
+        self.layout = LAYOUT
+        self.params = LAYOUT.pack(
+            gain=float(gain.code), lam=gain.lam, leak=leak, inv_cap=inv_cap, I=bias, W=weights
         )
+        self.work_size = 2 * n  # V and W V of the single-state kernels
+        self.rhs_batch_work = n  # V of every row of an ensemble block
         self.rhs_kernel = hopfield_rhs
         self.rhs_batch_kernel = hopfield_rhs_batch
         self.energy_kernel = hopfield_energy
@@ -259,36 +287,36 @@ class ContinuousHopfield(Model):
         self.jacobian_kernel = hopfield_jacobian
 
     def ensemble_params(self, rows: int) -> np.ndarray:
-        """``params`` followed by W^T and room for V = g(U) of ``rows`` states: the private
-        ``p`` of one ensemble engine call (see :func:`hopfield_rhs_batch`)."""
-        n = self.n_states
-        work = np.zeros(self.params.size + n * n + rows * n)
-        work[: self.params.size] = self.params
-        work[self.params.size : self.params.size + n * n] = self.W.T.ravel()
-        return work
+        """:meth:`~dynamics.models.base.Model.kernel_params` with room for V = g(U) of
+        ``rows`` states, followed by W^T (n*n) and ``rows``: the private ``p`` of one
+        ensemble engine call (see :func:`hopfield_rhs_batch`)."""
+        return np.concatenate([self.kernel_params(rows), self.W.T.ravel(), [float(rows)]])
 
-    # Views into params (read-only copies, so that the kernels' data cannot be aliased).
-    def _block(self, k: int) -> np.ndarray:
-        n = self.n_states
-        start = _HEADER + k * n
-        return self.params[start : start + n].copy()
-
+    # Copies of the blocks of params, so that the kernels' data cannot be aliased.
     @property
     def W(self) -> np.ndarray:
         """The weight matrix (a copy)."""
-        n = self.n_states
-        start = _HEADER + 3 * n
-        return self.params[start : start + n * n].reshape(n, n).copy()
+        return self.param("W")
 
     @property
     def I(self) -> np.ndarray:  # noqa: E743
         """The external inputs (a copy)."""
-        return self._block(2)
+        return self.param("I")
+
+    @property
+    def leak(self) -> np.ndarray:
+        """The leak conductances 1/R_i (a copy; 1 in the time-constant form)."""
+        return self.param("leak")
+
+    @property
+    def inv_cap(self) -> np.ndarray:
+        """The inverse capacitances 1/C_i (a copy; 1/tau_i in the time-constant form)."""
+        return self.param("inv_cap")
 
     @property
     def tau(self) -> np.ndarray:
         """The time constants R_i C_i (a copy)."""
-        return 1.0 / (self._block(0) * self._block(1))
+        return 1.0 / (self.leak * self.inv_cap)
 
     @property
     def is_symmetric(self) -> bool:

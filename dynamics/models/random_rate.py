@@ -10,9 +10,11 @@ function (J is not symmetric). Its Jacobian is
 
     A_ij = -delta_ij + g J_ij (1 - tanh(x_j)^2).
 
-Parameter layout of ``params`` (float64)::
-
-    [N, g, W = g J (N*N, row-major), scratch (N)]
+The parameters are described by one :class:`~dynamics.models.layout.ParamLayout`,
+``RandomRateNetwork.layout``: the header ``n`` (= N), the gain ``g`` and ``W`` = g J
+(N, N). The kernels never write them: their scratch (``work_size = N`` floats for tanh(x))
+and, in an ensemble, the room for tanh(X) of every row (``rhs_batch_work = N``) are the
+work area the solvers append to ``p`` (:meth:`~dynamics.models.base.Model.kernel_params`).
 """
 
 from __future__ import annotations
@@ -29,24 +31,21 @@ from dynamics.models.base import (
     RHS_SIGNATURE,
     Model,
 )
+from dynamics.models.hopfield import scratch_of
+from dynamics.models.layout import ParamLayout
 
 __all__ = ["RandomRateNetwork"]
 
-_HEADER = 2
-
-
-@nb.njit(cache=True, inline="always")
-def _layout(p):
-    n = int(p[0])
-    weights = p[_HEADER : _HEADER + n * n].reshape((n, n))
-    scratch = p[_HEADER + n * n : _HEADER + n * n + n]
-    return n, weights, scratch
+#: The blocks of ``RandomRateNetwork.params`` (see the module docstring).
+LAYOUT = ParamLayout([("g", ()), ("W", ("n", "n"))], dims=("n",))
+_unpack = LAYOUT.unpacker(work=True)
 
 
 @nb.njit(RHS_SIGNATURE, cache=True)
 def random_rate_rhs(t, x, p, out):
     """dx/dt = -x + W tanh(x), one matrix-vector product."""
-    n, weights, v = _layout(p)
+    n, _, weights, work = _unpack(p)
+    v = scratch_of(work, n)
     for i in range(n):
         v[i] = math.tanh(x[i])
     np.dot(weights, v, out)
@@ -58,15 +57,15 @@ def random_rate_rhs(t, x, p, out):
 def random_rate_rhs_batch(t, x, p, out):
     """The vector field of m states at once: tanh(X) W^T, one (m, N) x (N, N) product.
 
-    Allocates nothing: the ensemble engine passes the parameters followed by room for
-    tanh(X) (``rhs_batch_work = N``); with the bare parameters the kernel falls back to one
-    matrix-vector product per state in the parameters' own scratch.
+    Allocates nothing: the ensemble engine passes a work area with room for tanh(X) after
+    the single-state scratch (``rhs_batch_work = N``); with ``kernel_params()`` alone the
+    kernel falls back to one matrix-vector product per state in the scratch.
     """
-    n, weights, v1 = _layout(p)
+    n, _, weights, work = _unpack(p)
+    v1 = scratch_of(work, n)
     m = x.shape[0]
-    start = _HEADER + n * n + n
-    if p.shape[0] >= start + m * n:
-        v = p[start : start + m * n].reshape((m, n))
+    if work.shape[0] >= n + m * n:
+        v = work[n : n + m * n].reshape((m, n))
         for r in range(m):
             for i in range(n):
                 v[r, i] = math.tanh(x[r, i])
@@ -84,7 +83,8 @@ def random_rate_rhs_batch(t, x, p, out):
 @nb.njit(JACOBIAN_SIGNATURE, cache=True)
 def random_rate_jacobian(t, x, p, jac):
     """A_ij = -delta_ij + W_ij (1 - tanh(x_j)^2)."""
-    n, weights, dv = _layout(p)
+    n, _, weights, work = _unpack(p)
+    dv = scratch_of(work, n)
     for j in range(n):
         th = math.tanh(x[j])
         dv[j] = 1.0 - th * th
@@ -155,9 +155,9 @@ class RandomRateNetwork(Model):
         self.n_states = n
         self.g = g
         self._J = couplings
-        self.params = np.ascontiguousarray(
-            np.concatenate([[float(n), g], (g * couplings).ravel(), np.zeros(n)])
-        )
+        self.layout = LAYOUT
+        self.params = LAYOUT.pack(g=g, W=g * couplings)
+        self.work_size = n  # tanh(x) of the single-state kernels
         self.rhs_kernel = random_rate_rhs
         self.rhs_batch_kernel = random_rate_rhs_batch
         self.rhs_batch_work = n  # room for tanh(X) of an ensemble block
