@@ -92,7 +92,7 @@ def solve_steps(model, x0: np.ndarray, steps: int) -> np.ndarray:
 
 def kernel_call(model, x: np.ndarray):
     out = np.empty_like(x)
-    kernel, params = model.rhs_kernel, model.params
+    kernel, params = model.rhs_kernel, model.kernel_params()
 
     def call():
         kernel(0.0, x, params, out)
@@ -121,7 +121,7 @@ def case(size: int, repeats: int, dense: bool) -> dict:
         "CSR step": lambda: numpy_rk4(rhs_csr, x0, steps["CSR step"]),
     }
     memory = {
-        "stencil": net.params.nbytes,
+        "stencil": net.kernel_params().nbytes,
         "CSR": csr.data.nbytes + csr.indices.nbytes + csr.indptr.nbytes,
         "dense": 8 * mn * mn,
     }

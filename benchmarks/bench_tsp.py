@@ -49,8 +49,10 @@ def field_benchmark(n: int, repeats: int, batch: int) -> None:
     out = np.empty(model.n_states)
     inv_tau = 1.0 / model.tau
 
+    p = model.kernel_params()
+
     def free():
-        model.rhs_kernel(0.0, u, model.params, out)
+        model.rhs_kernel(0.0, u, p, out)
 
     def dense():
         v = 0.5 * (1.0 + np.tanh(u / model.u0))
@@ -73,8 +75,10 @@ def field_benchmark(n: int, repeats: int, batch: int) -> None:
     OUT = np.empty_like(U)
     t = np.zeros(batch)
 
+    p_batch = model.ensemble_params(batch)  # with the batched kernel's work area
+
     def free_batch():
-        model.rhs_batch_kernel(t, U, model.params, OUT)
+        model.rhs_batch_kernel(t, U, p_batch, OUT)
 
     def dense_batch():
         V = 0.5 * (1.0 + np.tanh(U / model.u0))

@@ -26,6 +26,10 @@ therefore has the Lyapunov function
 G(V) = integral_0^V g^-1(v) dv, with dE/dt = -sum_i tau_i g'(z_i) (dz_i/dt)^2 <= 0.
 :class:`ContinuousBAM` implements it with its own compiled kernels (model protocol of
 ``dynamics.models.base``), so ``dynamics.solve`` / ``solve_ensemble`` integrate it and track E.
+Its parameters are described by the module's :class:`~dynamics.models.layout.ParamLayout`
+(``ContinuousBAM.layout``): the layer sizes n_a, n_b in the header, then the gain code and
+scale, 1/tau of each layer, I_a, I_b and M. The kernels keep the gains of a state in the
+solvers' work area (``work_size = n_a + n_b``) and never write ``params``.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ from dynamics.activations import (
     get_gain,
 )
 from dynamics.memory._checks import as_float_array, as_state_matrix, check_positive_int
+from dynamics.models._work import take, take_matrix
 from dynamics.models.base import (
     ENERGY_SIGNATURE,
     JACOBIAN_SIGNATURE,
@@ -51,6 +56,7 @@ from dynamics.models.base import (
     Model,
     compile_kernel,
 )
+from dynamics.models.layout import ParamLayout
 
 __all__ = ["BAM", "BAMResult", "ContinuousBAM"]
 
@@ -182,69 +188,60 @@ class BAM:
 
 
 # --------------------------------------------------------------------------- continuous BAM
-# params layout: [n_a, n_b, gain code, lambda, 1/tau (n_a + n_b), I_a (n_a), I_b (n_b),
-#                 M (n_a*n_b), scratch (n_a + n_b)]
-_HEADER = 4
-
-
-@nb.njit(cache=True, inline="always")
-def _bam_layout(p):  # pragma: no cover - compiled
-    n = int(p[0])
-    m = int(p[1])
-    o = _HEADER
-    inv_tau = p[o : o + n + m]
-    o += n + m
-    ia = p[o : o + n]
-    ib = p[o + n : o + n + m]
-    w = p[o + n + m : o + n + m + n * m].reshape((n, m))
-    scratch = p[o + n + m + n * m : o + 2 * (n + m) + n * m]
-    return n, m, int(p[2]), p[3], inv_tau, ia, ib, w, scratch
+# the parameters of ContinuousBAM: the layer sizes in the header, then the blocks
+_LAYOUT = ParamLayout(
+    [("gain_code", ()), ("gain_scale", ()), ("inv_tau_a", ("n_a",)), ("inv_tau_b", ("n_b",)),
+     ("I_a", ("n_a",)), ("I_b", ("n_b",)), ("M", ("n_a", "n_b"))],
+    dims=("n_a", "n_b"),
+)
+_unpack = _LAYOUT.unpacker(work=True)
 
 
 @nb.njit(cache=True)
 def bam_rhs(t, x, p, out):  # pragma: no cover - compiled
-    """dx/dt = (-x + M g(y) + I_a)/tau, dy/dt = (-y + M^T g(x) + I_b)/tau (no allocation)."""
-    n, m, kind, lam, inv_tau, ia, ib, w, scratch = _bam_layout(p)
+    """dx/dt = (-x + M g(y) + I_a)/tau, dy/dt = (-y + M^T g(x) + I_b)/tau (no allocation:
+    the gains in the work area)."""
+    n, m, code, lam, inv_tau_a, inv_tau_b, ia, ib, w, work = _unpack(p)
+    kind = int(code)
+    gains, _ = take(work, n + m)
     for i in range(n + m):
-        scratch[i] = gain_value(kind, lam, x[i])
+        gains[i] = gain_value(kind, lam, x[i])
     for i in range(n):
         acc = 0.0
         for j in range(m):
-            acc += w[i, j] * scratch[n + j]
-        out[i] = inv_tau[i] * (acc - x[i] + ia[i])
+            acc += w[i, j] * gains[n + j]
+        out[i] = inv_tau_a[i] * (acc - x[i] + ia[i])
     for j in range(m):
         out[n + j] = 0.0
     for i in range(n):
-        gi = scratch[i]
+        gi = gains[i]
         for j in range(m):
             out[n + j] += w[i, j] * gi
     for j in range(m):
-        out[n + j] = inv_tau[n + j] * (out[n + j] - x[n + j] + ib[j])
+        out[n + j] = inv_tau_b[j] * (out[n + j] - x[n + j] + ib[j])
 
 
 @nb.njit(cache=True)
 def bam_rhs_batch(t, x, p, out):  # pragma: no cover - compiled
     """The vector field of many states at once: two matrix-matrix products (BLAS-3).
 
-    Allocates nothing: the ensemble engine passes the parameters followed by room for the
-    gains and products of the block (``rhs_batch_work = 2 (n_a + n_b)``); with the bare
-    parameters the kernel evaluates the states one by one with :func:`bam_rhs`.
+    Allocates nothing: after the single-state work area (n_a + n_b floats) the ensemble
+    engine passes room for the gains and products of the block (``rhs_batch_work = 2 (n_a +
+    n_b)`` per state); called with ``kernel_params()`` alone the kernel evaluates the states
+    one by one with :func:`bam_rhs`.
     """
-    n, m, kind, lam, inv_tau, ia, ib, w, _ = _bam_layout(p)
+    n, m, code, lam, inv_tau_a, inv_tau_b, ia, ib, w, work = _unpack(p)
+    kind = int(code)
     rows = x.shape[0]
-    start = _HEADER + 2 * (n + m) + n * m + (n + m)
-    if p.shape[0] < start + 2 * rows * (n + m):
+    if work.shape[0] < (n + m) + 2 * rows * (n + m):
         for r in range(rows):
             bam_rhs(t[r], x[r], p, out[r])
         return
-    o = start
-    ga = p[o : o + rows * n].reshape((rows, n))
-    o += rows * n
-    gb = p[o : o + rows * m].reshape((rows, m))
-    o += rows * m
-    fa = p[o : o + rows * n].reshape((rows, n))
-    o += rows * n
-    fb = p[o : o + rows * m].reshape((rows, m))
+    _, rest = take(work, n + m)  # the single-state gains: unused here
+    ga, rest = take_matrix(rest, rows, n)
+    gb, rest = take_matrix(rest, rows, m)
+    fa, rest = take_matrix(rest, rows, n)
+    fb, _ = take_matrix(rest, rows, m)
     for r in range(rows):
         for i in range(n):
             ga[r, i] = gain_value(kind, lam, x[r, i])
@@ -254,47 +251,53 @@ def bam_rhs_batch(t, x, p, out):  # pragma: no cover - compiled
     np.dot(ga, w, fb)
     for r in range(rows):
         for i in range(n):
-            out[r, i] = inv_tau[i] * (fa[r, i] - x[r, i] + ia[i])
+            out[r, i] = inv_tau_a[i] * (fa[r, i] - x[r, i] + ia[i])
         for j in range(m):
-            out[r, n + j] = inv_tau[n + j] * (fb[r, j] - x[r, n + j] + ib[j])
+            out[r, n + j] = inv_tau_b[j] * (fb[r, j] - x[r, n + j] + ib[j])
 
 
 @nb.njit(cache=True)
 def bam_energy(x, p):  # pragma: no cover - compiled
     """E = -g(x)^T M g(y) - I_a.g(x) - I_b.g(y) + sum G(g(x_i)) + sum G(g(y_j))."""
-    n, m, kind, lam, inv_tau, ia, ib, w, scratch = _bam_layout(p)
+    n, m, code, lam, _, _, ia, ib, w, work = _unpack(p)
+    kind = int(code)
+    gains, _ = take(work, n + m)
     e = 0.0
     for i in range(n + m):
-        scratch[i] = gain_value(kind, lam, x[i])
+        gains[i] = gain_value(kind, lam, x[i])
         e += gain_integral_of_inverse_u(kind, lam, x[i])
     for i in range(n):
-        e -= ia[i] * scratch[i]
+        e -= ia[i] * gains[i]
     for j in range(m):
-        e -= ib[j] * scratch[n + j]
+        e -= ib[j] * gains[n + j]
     quad = 0.0
     for i in range(n):
         acc = 0.0
         for j in range(m):
-            acc += w[i, j] * scratch[n + j]
-        quad += scratch[i] * acc
+            acc += w[i, j] * gains[n + j]
+        quad += gains[i] * acc
     return e - quad
 
 
 @nb.njit(cache=True)
 def bam_jacobian(t, x, p, jac):  # pragma: no cover - compiled
     """J = diag(1/tau) [[-1, M diag g'(y)], [M^T diag g'(x), -1]]."""
-    n, m, kind, lam, inv_tau, ia, ib, w, scratch = _bam_layout(p)
+    n, m, code, lam, inv_tau_a, inv_tau_b, _, _, w, work = _unpack(p)
+    kind = int(code)
+    slopes, _ = take(work, n + m)
     for i in range(n + m):
-        scratch[i] = gain_derivative(kind, lam, x[i])
+        slopes[i] = gain_derivative(kind, lam, x[i])
     for i in range(n + m):
         for j in range(n + m):
             jac[i, j] = 0.0
     for i in range(n):
         for j in range(m):
-            jac[i, n + j] = inv_tau[i] * w[i, j] * scratch[n + j]
-            jac[n + j, i] = inv_tau[n + j] * w[i, j] * scratch[i]
-    for i in range(n + m):
-        jac[i, i] = -inv_tau[i]
+            jac[i, n + j] = inv_tau_a[i] * w[i, j] * slopes[n + j]
+            jac[n + j, i] = inv_tau_b[j] * w[i, j] * slopes[i]
+    for i in range(n):
+        jac[i, i] = -inv_tau_a[i]
+    for j in range(m):
+        jac[n + j, n + j] = -inv_tau_b[j]
 
 
 class ContinuousBAM(Model):
@@ -331,13 +334,15 @@ class ContinuousBAM(Model):
         self.gain = g
         self.n_a, self.n_b = n, m
         self.n_states = n + m
-        self.params = np.ascontiguousarray(np.concatenate([
-            [float(n), float(m), float(g.code), float(g.lam)], 1.0 / taus,
-            ia, ib, w.ravel(), np.zeros(n + m),
-        ]))
+        self.layout = _LAYOUT
+        self.params = _LAYOUT.pack(
+            gain_code=float(g.code), gain_scale=float(g.lam), inv_tau_a=1.0 / taus[:n],
+            inv_tau_b=1.0 / taus[n:], I_a=ia, I_b=ib, M=w,
+        )
+        self.work_size = n + m  # the gains (or slopes) of one state
         self.rhs_kernel = compile_kernel(bam_rhs, RHS_SIGNATURE, "rhs")
         self.rhs_batch_kernel = compile_kernel(bam_rhs_batch, RHS_BATCH_SIGNATURE, "rhs_batch")
-        self.rhs_batch_work = 2 * (n + m)  # gains and products of an ensemble block
+        self.rhs_batch_work = 2 * (n + m)  # gains and products of each state of a block
         self.energy_kernel = compile_kernel(bam_energy, ENERGY_SIGNATURE, "energy")
         self.jacobian_kernel = compile_kernel(bam_jacobian, JACOBIAN_SIGNATURE, "jacobian")
 
@@ -348,8 +353,7 @@ class ContinuousBAM(Model):
     @property
     def M(self) -> np.ndarray:
         """The correlation matrix (a copy)."""
-        o = _HEADER + 2 * (self.n_a + self.n_b)
-        return self.params[o : o + self.n_a * self.n_b].reshape(self.n_a, self.n_b).copy()
+        return self.param("M")
 
     def split(self, x) -> tuple[np.ndarray, np.ndarray]:
         """Outputs of the two layers, (g(x_a), g(x_b)), for states whose last axis has length

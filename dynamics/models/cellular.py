@@ -28,10 +28,13 @@ periodic boundaries, and, with zero flux, for templates that are also mirror-sym
 Images use Chua's convention: +1 is black, -1 is white. :data:`CNN_TEMPLATES` holds published
 templates; :meth:`CellularNetwork.from_template` builds a network from one.
 
-Parameter layout of ``params``::
-
-    [M, N, r, boundary code, A ((2r+1)^2), B*u + I (+ fixed boundary term) (M*N),
-     scratch ((M + 2r) * (N + 2r))]
+The parameters are described by the module's :class:`~dynamics.models.layout.ParamLayout`
+(``CellularNetwork.layout``): the grid sizes M, N and the template size K = 2r + 1 in its
+header, then the blocks ``boundary_code`` (0 fixed, 1 zero flux, 2 periodic), ``A`` (K, K)
+and ``constant`` (M, N), the constant input B * u + I (+ the fixed boundary term). The padded
+grid of outputs the stencil reads, (M + 2r) x (N + 2r) floats, and the feedback A * y the
+energy needs (M * N floats) are taken from the solvers' work area (``work_size``), so the
+kernels never write ``params`` and allocate nothing.
 """
 
 from __future__ import annotations
@@ -43,7 +46,9 @@ from typing import Any
 import numba as nb
 import numpy as np
 
+from dynamics.models._work import take, take_matrix
 from dynamics.models.base import ENERGY_SIGNATURE, RHS_SIGNATURE, Model
+from dynamics.models.layout import ParamLayout
 
 __all__ = [
     "CellularNetwork",
@@ -55,7 +60,11 @@ __all__ = [
 ]
 
 BOUNDARIES = {"fixed": 0, "zero_flux": 1, "periodic": 2}
-_HEADER = 4
+
+_LAYOUT = ParamLayout(
+    [("boundary_code", ()), ("A", ("k", "k")), ("constant", ("m", "n"))], dims=("m", "n", "k")
+)
+_unpack = _LAYOUT.unpacker(work=True)
 
 
 @nb.njit(cache=True, inline="always")
@@ -80,25 +89,30 @@ def _source(i: int, m: int, code: int) -> int:
     return i % m
 
 
+def _work_floats(m: int, n: int, r: int) -> int:
+    """The work area of the kernels: the padded output grid and the feedback A * y."""
+    return (m + 2 * r) * (n + 2 * r) + m * n
+
+
 @nb.njit(cache=True, inline="always")
-def _layout(p):
-    m = int(p[0])
-    n = int(p[1])
-    r = int(p[2])
-    k = 2 * r + 1
-    o = _HEADER
-    a = p[o : o + k * k].reshape((k, k))
-    o += k * k
-    bu = p[o : o + m * n]
-    o += m * n
-    pad = p[o : o + (m + 2 * r) * (n + 2 * r)].reshape((m + 2 * r, n + 2 * r))
-    return m, n, r, int(p[3]), a, bu, pad
+def _scratch(p):
+    """The work area as the padded output grid (M + 2r, N + 2r) and room for M * N floats."""
+    m, n, k, _, _, _, work = _unpack(p)
+    r = k // 2
+    pad, rest = take_matrix(work, m + 2 * r, n + 2 * r)
+    feedback, _ = take(rest, m * n)
+    return pad, feedback
 
 
 @nb.njit(cache=True)
 def _feedback(x, p, out):
-    """out = A * y(x) (the stencil with the boundary condition; fixed virtual cells = 0)."""
-    m, n, r, code, a, bu, pad = _layout(p)
+    """out = A * y(x) (the stencil with the boundary condition; fixed virtual cells = 0),
+    reading the outputs from the padded grid of the work area; returns the constant input
+    B * u + I (+ fixed boundary term), flat."""
+    m, n, k, code_f, a, constant, _ = _unpack(p)
+    r = k // 2
+    code = int(code_f)
+    pad, _ = _scratch(p)
     for i in range(m):
         for j in range(n):
             pad[i + r, j + r] = _sat(x[i * n + j])
@@ -115,7 +129,6 @@ def _feedback(x, p, out):
                 pad[pi, pj] = pad[si + r, sj + r]
     # one pass over the grid per non-zero template entry: the inner loop runs along a row of
     # ``pad`` and ``out`` (contiguous, vectorised), and zero entries cost nothing
-    k = 2 * r + 1
     out[:] = 0.0
     for di in range(k):
         for dj in range(k):
@@ -127,7 +140,7 @@ def _feedback(x, p, out):
                 row = i * n
                 for j in range(n):
                     out[row + j] += w * src[j + dj]
-    return bu
+    return constant.reshape(m * n)
 
 
 @nb.njit(RHS_SIGNATURE, cache=True)
@@ -142,7 +155,7 @@ def cnn_rhs(t, x, p, out):
 def cnn_energy(x, p):
     """E = -1/2 y.(A * y) + 1/2 y.y - y.(B * u + I + fixed-boundary term)."""
     size = x.shape[0]
-    ay = np.empty(size)
+    _, ay = _scratch(p)
     bu = _feedback(x, p, ay)
     e = 0.0
     for q in range(size):
@@ -362,16 +375,13 @@ class CellularNetwork(Model):
         self.radius = r
         self.boundary = boundary
         self.boundary_value = boundary_value
-        self.A, self.B, self.bias, self.input_image = a.copy(), b.copy(), bias, u.copy()
+        self.B, self.bias, self.input_image = b.copy(), bias, u.copy()
         self.n_states = m * n
-        self.params = np.concatenate(
-            [
-                [float(m), float(n), float(r), float(BOUNDARIES[boundary])],
-                a.ravel(),
-                constant.ravel(),
-                np.zeros((m + 2 * r) * (n + 2 * r)),
-            ]
+        self.layout = _LAYOUT
+        self.params = _LAYOUT.pack(
+            boundary_code=float(BOUNDARIES[boundary]), A=a, constant=constant
         )
+        self.work_size = _work_floats(m, n, r)
         self.x0 = self._initial(x0, u)
         self.rhs_kernel = cnn_rhs
         self.energy_kernel = cnn_energy
@@ -441,6 +451,16 @@ class CellularNetwork(Model):
         }
         kwargs.update(overrides)
         return cls(template.A, template.B, input_image=input_image, **kwargs)
+
+    @property
+    def A(self) -> np.ndarray:
+        """The feedback template, padded to (2r+1, 2r+1) (a copy of its parameter block)."""
+        return self.param("A")
+
+    @property
+    def constant_input(self) -> np.ndarray:
+        """B * u + I (+ the constant feedback of fixed virtual cells), shape (M, N) (a copy)."""
+        return self.param("constant")
 
     @property
     def is_symmetric(self) -> bool:

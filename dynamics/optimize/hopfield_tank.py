@@ -35,9 +35,12 @@ Defaults are the published ones for 10 cities: A = B = 500, C = 200, D = 500, u0
 tau = 1, n_tilde = 15 (``1.5 n`` in general), starts ``u00 = -(u0/2) ln(n - 1)`` (so that
 sum V = n) plus noise uniform in +-0.1 u0 (Hopfield & Tank 1985; Wilson & Pawley 1988).
 
-Parameter layout (float64)::
-
-    [n, A, B, C, D, n_tilde, u0, 1/tau, d (n*n), scratch (3 n*n)]
+The parameters are described by the module's :class:`~dynamics.models.layout.ParamLayout`
+(``HopfieldTank.layout``): the number of cities n in its header, then the scalars A, B, C,
+D, n_tilde, u0, inv_tau (= 1/tau) and the (n, n) distance block ``d``. The kernels take V,
+P, d P and the column sums (3 n^2 + n floats, ``work_size``) from the solvers' work area
+and never write ``params``; the batched kernel takes 3 n^2 more floats per state
+(``rhs_batch_work``) from the ensemble's work area, allocating nothing.
 """
 
 from __future__ import annotations
@@ -48,22 +51,19 @@ from typing import Any
 import numba as nb
 import numpy as np
 
+from dynamics.models._work import take, take_matrix
 from dynamics.models.base import ENERGY_SIGNATURE, RHS_BATCH_SIGNATURE, RHS_SIGNATURE, Model
+from dynamics.models.layout import ParamLayout
 from dynamics.optimize.tsplib import TSPInstance
 
 __all__ = ["HopfieldTank"]
 
-_HEADER = 8
-
-
-@nb.njit(cache=True, inline="always")
-def _layout(p):
-    n = int(p[0])
-    o = _HEADER
-    nn = n * n
-    d = p[o : o + nn].reshape((n, n))
-    scratch = p[o + nn : o + 4 * nn]
-    return n, p[1], p[2], p[3], p[4], p[5], p[6], p[7], d, scratch
+_LAYOUT = ParamLayout(
+    [("A", ()), ("B", ()), ("C", ()), ("D", ()), ("n_tilde", ()), ("u0", ()), ("inv_tau", ()),
+     ("d", ("n", "n"))],
+    dims=("n",),
+)
+_unpack = _LAYOUT.unpacker(work=True)
 
 
 @nb.njit(cache=True)
@@ -82,12 +82,13 @@ def _shifted(v, n, w):
 
 
 @nb.njit(cache=True)
-def _field(u, v, dp, n, a, b, c, dd, n_tilde, inv_tau, out):
-    """out = -u/tau - dE/dV given V and dp = d P (all flat (n*n,))."""
+def _field(u, v, dp, n, a, b, c, dd, n_tilde, inv_tau, col, out):
+    """out = -u/tau - dE/dV given V and dp = d P (all flat (n*n,)); ``col`` (n,) is room
+    for the column sums."""
     total = 0.0
     for k in range(n * n):
         total += v[k]
-    col = np.zeros(n)
+    col[:] = 0.0
     for x in range(n):
         for i in range(n):
             col[i] += v[x * n + i]
@@ -105,40 +106,53 @@ def _field(u, v, dp, n, a, b, c, dd, n_tilde, inv_tau, out):
 @nb.njit(RHS_SIGNATURE, cache=True)
 def hopfield_tank_rhs(t, x, p, out):
     """du/dt = -u/tau - dE/dV, matrix-free: sums and one product d @ P."""
-    n, a, b, c, dd, n_tilde, u0, inv_tau, d, scratch = _layout(p)
+    n, a, b, c, dd, n_tilde, u0, inv_tau, d, work = _unpack(p)
     nn = n * n
-    v = scratch[:nn]
-    w = scratch[nn : 2 * nn]
-    dp = scratch[2 * nn : 3 * nn]
+    v, rest = take(work, nn)
+    w, rest = take(rest, nn)
+    dp, rest = take(rest, nn)
+    col, _ = take(rest, n)
     _outputs(x, u0, v)
     _shifted(v, n, w)
     np.dot(d, w.reshape((n, n)), dp.reshape((n, n)))
-    _field(x, v, dp, n, a, b, c, dd, n_tilde, inv_tau, out)
+    _field(x, v, dp, n, a, b, c, dd, n_tilde, inv_tau, col, out)
 
 
 @nb.njit(RHS_BATCH_SIGNATURE, cache=True)
 def hopfield_tank_rhs_batch(t, X, p, OUT):
     """The field of m states at once: the products d @ P_r of all m states as one BLAS-3
-    product d @ [P_1 | P_2 | ... | P_m] of shape (n, n) x (n, m n)."""
-    n, a, b, c, dd, n_tilde, u0, inv_tau, d, _ = _layout(p)
+    product d @ [P_1 | P_2 | ... | P_m] of shape (n, n) x (n, m n).
+
+    Allocates nothing: after the single-state work area (3 n^2 + n floats) the ensemble engine
+    passes 3 n^2 floats per state (``rhs_batch_work``) for V, [P_1 | ... | P_m] and its
+    product; called with ``kernel_params()`` alone, it evaluates the states one by one."""
+    n, a, b, c, dd, n_tilde, u0, inv_tau, d, work = _unpack(p)
     m = X.shape[0]
     nn = n * n
-    v = np.empty((m, nn))
-    wide = np.empty((n, m * n))
-    w = np.empty(nn)
+    single = 3 * nn + n
+    if work.shape[0] < single + 3 * m * nn:
+        for r in range(m):
+            hopfield_tank_rhs(t[r], X[r], p, OUT[r])
+        return
+    _, rest = take(work, nn)  # V of the single-state kernel: unused here
+    w, rest = take(rest, nn)
+    dp, rest = take(rest, nn)
+    col, rest = take(rest, n)
+    v, rest = take_matrix(rest, m, nn)
+    wide, rest = take_matrix(rest, n, m * n)
+    dwide, _ = take_matrix(rest, n, m * n)
     for r in range(m):
         _outputs(X[r], u0, v[r])
         _shifted(v[r], n, w)
         for y in range(n):
             for i in range(n):
                 wide[y, r * n + i] = w[y * n + i]
-    dwide = np.dot(d, wide)
-    dp = np.empty(nn)
+    np.dot(d, wide, dwide)
     for r in range(m):
         for y in range(n):
             for i in range(n):
                 dp[y * n + i] = dwide[y, r * n + i]
-        _field(X[r], v[r], dp, n, a, b, c, dd, n_tilde, inv_tau, OUT[r])
+        _field(X[r], v[r], dp, n, a, b, c, dd, n_tilde, inv_tau, col, OUT[r])
 
 
 @nb.njit(cache=True)
@@ -153,11 +167,11 @@ def _leak_integral(x):
 
 @nb.njit(cache=True)
 def _published_terms(x, p):
-    n, a, b, c, dd, n_tilde, u0, inv_tau, d, scratch = _layout(p)
+    n, a, b, c, dd, n_tilde, u0, inv_tau, d, work = _unpack(p)
     nn = n * n
-    v = scratch[:nn]
-    w = scratch[nn : 2 * nn]
-    dp = scratch[2 * nn : 3 * nn]
+    v, rest = take(work, nn)
+    w, rest = take(rest, nn)
+    dp, _ = take(rest, nn)
     _outputs(x, u0, v)
     _shifted(v, n, w)
     np.dot(d, w.reshape((n, n)), dp.reshape((n, n)))
@@ -189,8 +203,7 @@ def _published_terms(x, p):
 def hopfield_tank_energy(x, p):
     """L = E_A + E_B + E_C + E_D + (1/tau) sum (u0/2)(V ln V + (1-V) ln(1-V) + ln 2)."""
     ea, eb, ec, ed = _published_terms(x, p)
-    u0 = p[6]
-    inv_tau = p[7]
+    _, _, _, _, _, _, u0, inv_tau, _, _ = _unpack(p)
     leak = 0.0
     for k in range(x.size):
         leak += _leak_integral(x[k] / u0)
@@ -267,10 +280,13 @@ class HopfieldTank(Model):
         self.n_states = n * n
         self.A, self.B, self.C, self.D = consts
         self.distances = d * scale
-        self.params = np.concatenate(
-            [[float(n), *consts, self.n_tilde, self.u0, 1.0 / self.tau],
-             self.distances.ravel(), np.zeros(3 * n * n)]
+        self.layout = _LAYOUT
+        self.params = _LAYOUT.pack(
+            A=consts[0], B=consts[1], C=consts[2], D=consts[3], n_tilde=self.n_tilde,
+            u0=self.u0, inv_tau=1.0 / self.tau, d=self.distances,
         )
+        self.work_size = 3 * n * n + n  # V, P, d P and the column sums of one state
+        self.rhs_batch_work = 3 * n * n  # V, P and d P of each state of an ensemble block
         self.rhs_kernel = hopfield_tank_rhs
         self.rhs_batch_kernel = hopfield_tank_rhs_batch
         self.energy_kernel = hopfield_tank_energy
@@ -301,7 +317,7 @@ class HopfieldTank(Model):
     def published_energy(self, u: Any) -> dict[str, float]:
         """The published energy E and its terms at state ``u``: keys A, B, C, D, E."""
         x = self._state(u, "u")
-        ea, eb, ec, ed = _published_terms(x, self.params)
+        ea, eb, ec, ed = _published_terms(x, self.kernel_params())
         return {"A": ea, "B": eb, "C": ec, "D": ed, "E": ea + eb + ec + ed}
 
     def dense_weights(self) -> tuple[np.ndarray, np.ndarray]:

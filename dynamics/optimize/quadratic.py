@@ -30,7 +30,12 @@ The problem::
   Lyapunov function of the proof needs the solution, so the model has no energy; the
   objective along the trajectory is reported by :func:`solve_qp`.
 
-Both are :class:`~dynamics.models.base.Model` s, solved with :func:`dynamics.solve`.
+Both are :class:`~dynamics.models.base.Model` s, solved with :func:`dynamics.solve`. Their
+parameters are described by one :class:`~dynamics.models.layout.ParamLayout` (``layout``):
+the size N in its header, then ``lam``, ``alpha``, the bounds ``lo`` and ``hi`` (N each,
+possibly infinite), ``M`` (N, N) and ``q`` (N) (M = Q and q = c for the box network). The
+products M w and the residual are taken from the solvers' work area (``work_size``): the
+kernels never write ``params``.
 """
 
 from __future__ import annotations
@@ -41,7 +46,9 @@ from typing import Any
 import numba as nb
 import numpy as np
 
+from dynamics.models._work import take
 from dynamics.models.base import ENERGY_SIGNATURE, RHS_SIGNATURE, Model
+from dynamics.models.layout import ParamLayout
 from dynamics.optimize.qubo import _vector
 
 __all__ = ["ProjectionNetwork", "PrimalDualNetwork", "solve_qp", "QPResult"]
@@ -49,30 +56,30 @@ __all__ = ["ProjectionNetwork", "PrimalDualNetwork", "solve_qp", "QPResult"]
 
 # ---------------------------------------------------------------- kernels
 
-# Both networks: params = [N, lam, alpha, lo (N), hi (N), M (N*N), q (N), scratch (2N)];
-# the box network has M = Q, q = c.
-@nb.njit(cache=True, inline="always")
-def _layout(p):
-    N = int(p[0])
-    o = 3
-    lo = p[o : o + N]
-    hi = p[o + N : o + 2 * N]
-    M = p[o + 2 * N : o + 2 * N + N * N].reshape((N, N))
-    q = p[o + 2 * N + N * N : o + 3 * N + N * N]
-    r = p[o + 3 * N + N * N : o + 4 * N + N * N]
-    g = p[o + 4 * N + N * N : o + 5 * N + N * N]
-    return N, p[1], p[2], lo, hi, M, q, r, g
+# Both networks: one ParamLayout, the size N in its header; the box network has M = Q, q = c.
+_LAYOUT = ParamLayout(
+    [("lam", ()), ("alpha", ()), ("lo", ("N",)), ("hi", ("N",)), ("M", ("N", "N")),
+     ("q", ("N",))],
+    dims=("N",),
+)
+_unpack = _LAYOUT.unpacker(work=True)
 
 
 def _pack(lam, alpha, lo, hi, M, q) -> np.ndarray:
-    N = q.size
-    return np.concatenate([[float(N), lam, alpha], lo, hi, M.ravel(), q, np.zeros(2 * N)])
+    # pack() takes finite values only and a bound may be infinite (no bound): the bounds are
+    # written through the views of the packed array
+    p = _LAYOUT.pack(lam=lam, alpha=alpha, lo=np.zeros(q.size), hi=np.zeros(q.size), M=M, q=q)
+    views = _LAYOUT.views(p)
+    views["lo"][:] = lo
+    views["hi"][:] = hi
+    return p
 
 
 @nb.njit(RHS_SIGNATURE, cache=True)
 def box_projection_rhs(t, x, p, out):
     """dx/dt = lambda (clip(x - alpha (Q x + c), lo, hi) - x)."""
-    n, lam, alpha, lo, hi, Q, c, _, g = _layout(p)
+    n, lam, alpha, lo, hi, Q, c, work = _unpack(p)
+    g, _ = take(work, n)
     np.dot(Q, x, g)
     for i in range(n):
         v = x[i] - alpha * (g[i] + c[i])
@@ -83,7 +90,8 @@ def box_projection_rhs(t, x, p, out):
 @nb.njit(ENERGY_SIGNATURE, cache=True)
 def box_projection_energy(x, p):
     """f(x) = 1/2 x^T Q x + c^T x."""
-    n, lam, alpha, lo, hi, Q, c, _, g = _layout(p)
+    n, lam, alpha, lo, hi, Q, c, work = _unpack(p)
+    g, _ = take(work, n)
     np.dot(Q, x, g)
     e = 0.0
     for i in range(n):
@@ -94,7 +102,9 @@ def box_projection_energy(x, p):
 @nb.njit(RHS_SIGNATURE, cache=True)
 def primal_dual_rhs(t, w, p, out):
     """dw/dt = lambda (I + alpha M^T) (P(w - alpha (M w + q)) - w)."""
-    N, lam, alpha, lo, hi, M, q, r, g = _layout(p)
+    N, lam, alpha, lo, hi, M, q, work = _unpack(p)
+    g, rest = take(work, N)
+    r, _ = take(rest, N)
     np.dot(M, w, g)
     for i in range(N):
         v = w[i] - alpha * (g[i] + q[i])
@@ -197,7 +207,9 @@ class ProjectionNetwork(Model):
         self.alpha = _rate(alpha, "alpha", 1.0 / norm if norm > 0 else 1.0)
         self.n_states = n
         self.Q, self.c, self.lower, self.upper = Q, c, lo, hi
+        self.layout = _LAYOUT
         self.params = _pack(self.lam, self.alpha, lo, hi, Q, c)
+        self.work_size = n  # Q x
         self.rhs_kernel = box_projection_rhs
         self.energy_kernel = box_projection_energy
 
@@ -250,7 +262,9 @@ class PrimalDualNetwork(Model):
         self.n, self.p, self.m, self.n_states = n, p, m, N
         self.Q, self.c, self.A_ub, self.b_ub, self.A_eq, self.b_eq = Q, c, G, d, A, b
         self.lower, self.upper, self.M, self.q = lo, hi, M, q
+        self.layout = _LAYOUT
         self.params = _pack(self.lam, self.alpha, lo, hi, M, q)
+        self.work_size = 2 * N  # M w (then M^T r) and r
         self.rhs_kernel = primal_dual_rhs
 
     @staticmethod

@@ -139,11 +139,11 @@ def test_continuous_bam_kernels_match_block_hopfield():
     # the batched kernel agrees with the single-state one
     xs = np.ascontiguousarray(rng.standard_normal((4, 8)))
     out = np.empty_like(xs)
-    model.rhs_batch_kernel(np.zeros(4), xs, model.params, out)  # bare params: state by state
+    model.rhs_batch_kernel(np.zeros(4), xs, model.kernel_params(), out)  # no batch room: by state
     rows = np.array([model.rhs(r) for r in xs])
     np.testing.assert_allclose(out, rows, atol=1e-12)
     work = model.ensemble_params(4)  # the ensemble's work copy: two matrix-matrix products
-    assert work.size == model.params.size + 4 * 2 * 8
+    assert work.size == model.params.size + 8 + 4 * 2 * 8
     model.rhs_batch_kernel(np.zeros(4), xs, work, out)
     np.testing.assert_allclose(out, rows, atol=1e-12)
     # Jacobian against central finite differences

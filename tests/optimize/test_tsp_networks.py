@@ -29,8 +29,10 @@ def test_matrix_free_field_equals_dense_weights_and_batch():
         V = model.output(u).ravel()
         assert np.allclose(model.rhs(u), -u / 0.7 + T @ V + I, rtol=1e-12, atol=1e-10)
     out = np.empty_like(U)
-    model.rhs_batch_kernel(np.zeros(4), U, model.params, out)
-    assert np.allclose(out, np.array([model.rhs(u) for u in U]), rtol=1e-12, atol=1e-10)
+    rows = np.array([model.rhs(u) for u in U])
+    for p in (model.ensemble_params(4), model.kernel_params()):  # one product / state by state
+        model.rhs_batch_kernel(np.zeros(4), U, p, out)
+        assert np.allclose(out, rows, rtol=1e-12, atol=1e-10)
 
 
 def test_energy_is_the_lyapunov_function_of_the_field():
