@@ -32,6 +32,7 @@ import numba  # noqa: E402
 import numpy as np  # noqa: E402
 
 import dynamics as dyn  # noqa: E402
+from dynamics._small_linalg import matvec  # noqa: E402
 from dynamics.activations import TANH, gain_values  # noqa: E402
 
 N, M, T_END = 100, 256, 50.0
@@ -96,6 +97,36 @@ def _loop_gain_values(x, v, lam, k):
 def _loop_gemv(w, v, out, k):
     for _ in range(k):
         np.dot(w, v, out)
+
+
+@numba.njit(cache=True)
+def _loop_matvec(w, v, out, k):
+    for _ in range(k):
+        matvec(w, v, out)
+
+
+def gemv_table(rep: int) -> None:
+    """The compiled four-row mat-vec (``dynamics._small_linalg.matvec``) against BLAS through
+    ``np.dot``, interleaved, fastest of the repeats (small pieces: min is the robust figure)."""
+    rng = np.random.default_rng(0)
+    print("mat-vec (n x n) per product: np.dot (BLAS) vs matvec (compiled four-row loop)")
+    for n in (16, 32, 64, 100, 128, 256, 512):
+        w = rng.normal(size=(n, n))
+        v = rng.normal(size=n)
+        out = np.empty(n)
+        k = max(20, int(2e6 / (n * n)))
+        _loop_gemv(w, v, out, 1)
+        _loop_matvec(w, v, out, 1)
+        t_dot, t_mv = [], []
+        for _ in range(max(rep, 15)):
+            start = time.perf_counter()
+            _loop_gemv(w, v, out, k)
+            t_dot.append((time.perf_counter() - start) / k)
+            start = time.perf_counter()
+            _loop_matvec(w, v, out, k)
+            t_mv.append((time.perf_counter() - start) / k)
+        print(f"  n={n:4d}: np.dot {min(t_dot) * 1e6:8.3f} us, matvec {min(t_mv) * 1e6:8.3f} us,"
+              f" ratio {min(t_dot) / min(t_mv):5.2f}x")
 
 
 @numba.njit(cache=True)
@@ -184,6 +215,8 @@ def main() -> None:
     from dynamics.integrate.tableaus import DOPRI5
     from dynamics.models.base import RHS_SIGNATURE, kernel_handle
 
+    print(f"load average {os.getloadavg()[0]:.2f} (shared machine: figures move between runs)")
+    gemv_table(rep)
     model = dyn.random_hopfield(N, seed=1)
     y0 = np.random.default_rng(2).normal(0.0, 1.0, N)
     p = model.params

@@ -36,6 +36,7 @@ import numba as nb
 import numpy as np
 
 from dynamics import _validate as _v
+from dynamics._small_linalg import matvec
 from dynamics.activations import (
     Gain,
     gain_derivative,
@@ -109,7 +110,7 @@ def hopfield_rhs(t, x, p, out):
     scratch = scratch_of(work, n)
     v = scratch[:n]
     gain_values(kind, lam, x[:n], v)
-    np.dot(weights, v, out)
+    matvec(weights, v, out)
     for i in range(n):
         out[i] = inv_cap[i] * (out[i] - leak[i] * x[i] + bias[i])
 
