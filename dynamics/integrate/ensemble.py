@@ -7,6 +7,12 @@ trajectories are stacked into one ``(m, n)`` array and the model's batched kerne
 the vector field for all of them at once -- for dense weights one matrix-matrix product
 (BLAS-3) per stage. A trajectory that stops is swapped out of the active block, so the
 block stays contiguous and shrinks as trajectories finish.
+
+With per-trajectory parameters (``per_row``) every trajectory carries its own row of ``P``
+(its parameter vector followed by its kernel work area), addressed through the
+trajectory's identity, so the row follows its trajectory when the block is compacted; the
+vector field is then evaluated row by row with the one-state kernel (a batched kernel takes
+one ``p`` for all rows).
 """
 
 from __future__ import annotations
@@ -58,10 +64,27 @@ def no_batch(t, x, p, out):
 
 
 @_jit
-def _eval_block(rhs, rhs_batch, use_batch, tvec, X, p, OUT, na, err_flag, bad):
+def _row_params(p, P, per_row, traj):
+    """The ``p`` of trajectory ``traj``: its own row of ``P`` with per-trajectory parameters,
+    else the block's shared ``p``."""
+    if per_row:
+        return P[traj]
+    return p
+
+
+@_jit
+def _eval_block(rhs, rhs_batch, use_batch, tvec, X, p, OUT, na, err_flag, bad, P, per_row,
+                ident):
     """OUT[:na] = f(tvec, X[:na]); ``bad[j]`` marks the rows whose kernel call raised (every
-    row for a batched kernel, which is one call)."""
-    if use_batch:
+    row for a batched kernel, which is one call). With ``per_row`` row j is evaluated with
+    the parameters ``P[ident[j]]`` of its trajectory."""
+    if per_row:
+        for j in range(na):
+            rhs(tvec[j], X[j], P[ident[j]], OUT[j])
+            if err_flag[0] != 0:
+                err_flag[0] = 0
+                bad[j] = True
+    elif use_batch:
         rhs_batch(tvec[:na], X[:na], p, OUT[:na])
         if err_flag[0] != 0:
             err_flag[0] = 0
@@ -171,8 +194,13 @@ def integrate_ensemble(
     stop_at_equilibrium,
     eq_tol,
     err_flag,
+    P,
+    per_row,
 ):
     """Integrate every row of ``Y0`` from t0 to t1, saving at ``t_eval``.
+
+    With ``per_row`` trajectory k is integrated with the parameters ``P[k]`` (``p`` is then
+    not used) and the vector field is evaluated row by row with ``rhs``.
 
     ``err_flag[0]`` is set when a kernel raised (see
     :class:`~dynamics.integrate.kernel_errors.KernelErrorTrap`); the trajectories whose
@@ -222,14 +250,16 @@ def integrate_ensemble(
 
     for j in range(m):
         tvec[j] = t0
-    _eval_block(rhs, rhs_batch, use_batch, tvec, Y, p, K[0], m, err_flag, bad)
+    _eval_block(rhs, rhs_batch, use_batch, tvec, Y, p, K[0], m, err_flag, bad, P, per_row,
+                ident)
     for j in range(m):
         nfev[j] += 1
+        pj = _row_params(p, P, per_row, j)  # ident[j] == j before the first compaction
         e_raised = False
         while next_eval[j] < nt and t_eval[next_eval[j]] <= t0:
             out_y[j, next_eval[j]] = Y[j]
             out_e[j, next_eval[j]], raised = _energy_or_flag(
-                energy, has_energy, Y[j], p, err_flag
+                energy, has_energy, Y[j], pj, err_flag
             )
             e_raised = e_raised or raised
             next_eval[j] += 1
@@ -253,7 +283,7 @@ def integrate_ensemble(
                 H[j] = min(h_init, h_max, span)
             else:
                 H[j] = initial_step(
-                    rhs, p, t0, Y[j], K[0, j], rtol, atol, 1.0 / error_exponent, h_max, span,
+                    rhs, pj, t0, Y[j], K[0, j], rtol, atol, 1.0 / error_exponent, h_max, span,
                     work, work2,
                 )
                 nfev[j] += 1
@@ -285,7 +315,9 @@ def integrate_ensemble(
         if done[traj]:
             t_final[traj] = t0
             if status[traj] == STATUS_EQUILIBRIUM:
-                e_now, _ = _energy_or_flag(energy, has_energy, Y[j], p, err_flag)
+                e_now, _ = _energy_or_flag(
+                    energy, has_energy, Y[j], _row_params(p, P, per_row, traj), err_flag
+                )
                 _hold_state(out_y[traj], out_e[traj], next_eval[j], Y[j], e_now)
 
     finishing = np.zeros(m, dtype=np.bool_)
@@ -301,16 +333,19 @@ def integrate_ensemble(
             _combine_rows(Y, Hs, A, st, st, K, Ytmp, na)
             for j in range(na):
                 tvec[j] = T[j] + c[st] * Hs[j]
-            _eval_block(rhs, rhs_batch, use_batch, tvec, Ytmp, p, K[st], na, err_flag, bad)
+            _eval_block(rhs, rhs_batch, use_batch, tvec, Ytmp, p, K[st], na, err_flag, bad, P,
+                        per_row, ident)
         _combine_rows(Y, Hs, B, 0, s, K, Ynew, na)
         if not fsal:
             for j in range(na):
                 tvec[j] = T[j] + Hs[j]
-            _eval_block(rhs, rhs_batch, use_batch, tvec, Ynew, p, Fnew, na, err_flag, bad)
+            _eval_block(rhs, rhs_batch, use_batch, tvec, Ynew, p, Fnew, na, err_flag, bad, P,
+                        per_row, ident)
 
         j = na - 1
         while j >= 0:
             traj = ident[j]
+            pj = _row_params(p, P, per_row, traj)
             hs = Hs[j]
             nsteps[traj] += 1
             nfev[traj] += (s - 1) if fsal else s
@@ -356,7 +391,7 @@ def integrate_ensemble(
                         for st in range(s):
                             for i in range(n):
                                 Kj[st, i] = K[st, j, i]
-                        nfev[traj] += dense_step(rhs, p, T[j], hs, Y[j], Ynew[j], Kj[0],
+                        nfev[traj] += dense_step(rhs, pj, T[j], hs, Y[j], Ynew[j], Kj[0],
                                                  Fnew[j], Kj, A, c, s, D, hermite, r, work2)
                         if err_flag[0] != 0:
                             err_flag[0] = 0
@@ -373,7 +408,7 @@ def integrate_ensemble(
                                 interpolate(r, (te - T[j]) / hs, work)
                             out_y[traj, next_eval[j]] = work
                             out_e[traj, next_eval[j]], raised = _energy_or_flag(
-                                energy, has_energy, work, p, err_flag
+                                energy, has_energy, work, pj, err_flag
                             )
                             if raised:
                                 status[traj] = STATUS_FAILED
@@ -389,7 +424,7 @@ def integrate_ensemble(
                     elif stop_at_equilibrium and max_abs(Fnew[j]) < eq_tol:
                         status[traj] = STATUS_EQUILIBRIUM
                         finished = True
-                        e_now, _ = _energy_or_flag(energy, has_energy, Y[j], p, err_flag)
+                        e_now, _ = _energy_or_flag(energy, has_energy, Y[j], pj, err_flag)
                         _hold_state(out_y[traj], out_e[traj], next_eval[j], Y[j], e_now)
                     elif finishing[j]:
                         status[traj] = STATUS_SUCCESS
@@ -458,6 +493,8 @@ def ensemble_engine():
             types.boolean,
             _f8,
             types.int64[::1],  # err_flag
+            _mat,  # P: per-trajectory parameter rows (used with per_row)
+            types.boolean,  # per_row
         )
         _compiled_ensemble.append(nb.njit([argtypes], **ENGINE_OPTIONS)(integrate_ensemble))
     return _compiled_ensemble[0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -468,6 +468,71 @@ def _initial_state(y0: Any, n: int) -> np.ndarray:
     return np.ascontiguousarray(arr)
 
 
+def _trajectory_kernel_params(model: Model, row: np.ndarray) -> np.ndarray:
+    """The ``p`` the one-state kernels receive for a trajectory with the parameter vector
+    ``row``: as for a single solve, a private copy of the parameters followed by the work
+    area the kernels need (``Model.kernel_params`` where the model has it), with the
+    trajectory's own values in place of ``model.params``."""
+    make = getattr(model, "kernel_params", None)
+    p = make() if make is not None else model.params.copy()
+    p[: row.size] = row
+    return p
+
+
+def _per_trajectory_params(model: Model, params: Any, m: int) -> np.ndarray:
+    """``params`` of :func:`solve_ensemble` checked and packed: one full parameter vector
+    per trajectory, shape ``(m, model.params.size)``."""
+    size = model.params.size
+    if isinstance(params, Mapping):
+        layout = model.layout
+        if layout is None:
+            raise TypeError(
+                f"params: the model {model.name!r} declares no named parameters (no layout); "
+                f"give an array of shape ({m}, {size}) instead of a dict"
+            )
+        base = layout.views(model.params)
+        unknown = sorted(str(k) for k in params if k not in base)
+        if unknown:
+            raise ValueError(f"params: unknown block(s) {unknown}; the layout has {list(base)}")
+        if not params:
+            raise ValueError("params: expected at least one block in the dict")
+        blocks = {}
+        for name, value in params.items():
+            arr = _v.float_array(value, f"params[{name!r}]")
+            want = (m, *np.shape(base[name]))
+            if arr.shape != want:
+                raise ValueError(
+                    f"params[{name!r}]: expected shape {want} (n_trajectories first, then "
+                    f"the block's shape), got {arr.shape}"
+                )
+            _v.check_finite(arr, f"params[{name!r}]")
+            blocks[name] = arr
+        P = np.empty((m, size))
+        for k in range(m):
+            row = layout.pack({name: blocks[name][k] if name in blocks else base[name]
+                               for name in base})
+            if row.size != size:
+                raise ValueError(f"params: trajectory {k} packs to {row.size} values, "
+                                 f"not the model's {size}")
+            P[k] = row
+        return P
+    P = _v.float_array(params, "params")
+    if P.shape != (m, size):
+        raise ValueError(
+            f"params: expected shape ({m}, {size}) (one parameter vector of the model per "
+            f"trajectory) or a dict of named blocks, got {P.shape}"
+        )
+    _v.check_finite(P, "params")
+    header = len(getattr(model.layout, "dims", ()) or ())
+    if header and not np.array_equal(P[:, :header], np.broadcast_to(model.params[:header],
+                                                                     (m, header))):
+        raise ValueError(
+            f"params: the first {header} value(s) of every row are the layout's dimensions "
+            f"{list(model.layout.dims)} and must equal the model's {model.params[:header]}"
+        )
+    return np.ascontiguousarray(P)
+
+
 def solve_ensemble(
     model: Model,
     t_span: Sequence[float],
@@ -488,6 +553,7 @@ def solve_ensemble(
     progress: bool | None = None,
     max_output_bytes: float | None = None,
     threads: int | None = None,
+    params: Any = None,
 ) -> EnsembleSolution:
     """Integrate every row of ``Y0`` (shape (n_trajectories, n_states)) together.
 
@@ -506,6 +572,16 @@ def solve_ensemble(
     :data:`~dynamics.integrate.ensemble.CHUNK_ROWS` rows, each integrated by one call of the
     compiled engine (which releases the GIL) with single-threaded BLAS, and the chunks are
     shared among the threads: the results are bitwise the same for every ``threads``.
+
+    ``params``: parameters per trajectory (default: ``model.params`` for all). Either an
+    array of shape (n_trajectories, model.params.size), one full parameter vector per
+    trajectory, or, for a model with a declared ``layout`` (e.g. ``UserModel(params={...})``),
+    a dict ``{block_name: array}`` whose arrays have a leading axis of length n_trajectories
+    (the blocks not given are the model's own). With per-trajectory parameters the vector
+    field is evaluated trajectory by trajectory with the model's one-state kernel ``rhs``
+    (the batched kernel takes one parameter vector for all rows), and the energies of the
+    saved states are those of each trajectory's own parameters; trajectory k then equals
+    the ensemble of that one trajectory bitwise.
 
     Each trajectory's result does not depend on the BLAS thread count nor on ``threads`` nor
     on the executor; with a batched kernel it may depend on the other trajectories of its
@@ -530,9 +606,12 @@ def solve_ensemble(
     _v.flag(progress, "progress", allow_none=True)
     n_threads = cpu_share() if threads is None else _positive_int(threads, "threads")
     m = Y.shape[0]
+    P_all = None if params is None else _per_trajectory_params(model, params, m)
+    per_row = P_all is not None
     batch = m if batch_size is None else _positive_int(batch_size, "batch_size")
     has_energy = model.energy_kernel is not None
-    use_batch = model.rhs_batch_kernel is not None
+    use_batch = model.rhs_batch_kernel is not None and not per_row
+    no_rows = np.empty((0, 0))
     engine = ensemble_engine()
 
     budget = _budget(max_output_bytes)
@@ -565,11 +644,15 @@ def solve_ensemble(
 
         def run_chunk(rows: slice, p_work: np.ndarray) -> tuple:
             # on a worker thread: its own kernel-error trap and single-threaded BLAS
+            P = no_rows
+            if per_row:  # every trajectory its own parameters and work area
+                P = np.stack([_trajectory_kernel_params(model, row) for row in P_all[rows]])
             trap = KernelErrorTrap()
             with trap, blas_threads(1):
                 out = engine(
                     *handles, p_work, np.ascontiguousarray(Y[rows]), t0, t1, *method_args,
                     t_eval_arr, max_steps, bool(stop_at_equilibrium), eq_tol, trap.flag,
+                    P, per_row,
                 )
             return out, [trap.error] * (rows.stop - rows.start)
 
@@ -586,7 +669,9 @@ def solve_ensemble(
     # run (one matrix-matrix product for dense weights); should the energy raise, the run is
     # repeated with the energy evaluated state by state inside the engine, which reports the
     # failing trajectory and state
-    energy_after = has_energy and model.energy_batch_kernel is not None
+    # (with per-trajectory parameters the energies are evaluated in the engine, each with
+    # its trajectory's parameters)
+    energy_after = has_energy and model.energy_batch_kernel is not None and not per_row
     ys, es, status, reason, t_final, nfev, nsteps, nacc, nrej, errors = run_all(
         has_energy and not energy_after
     )
