@@ -228,10 +228,13 @@ def _central_difference(f, x):
 
 
 # ----------------------------------------------------------------------------- kernels
-def _make_kernels(a_user, a_user_prime, b_user, b_user_prime, d_user, d_user_prime):
+def _make_kernels(a_user, a_user_prime, b_user, b_user_prime, d_user, d_user_prime, cache=True):
     """Compile the four kernels for the given user functions (placeholders for built-ins).
 
     ``*_user_prime`` is None when the derivative is to be taken by central differences.
+
+    ``cache``: store the compiled kernels on disk. Off for user functions: every new set of
+    closures would add entries to the on-disk cache that no later process can reuse.
     """
     a_diff = a_user_prime is None
     b_diff = b_user_prime is None
@@ -240,13 +243,13 @@ def _make_kernels(a_user, a_user_prime, b_user, b_user_prime, d_user, d_user_pri
     b_up = _placeholder if b_diff else b_user_prime
     d_up = _placeholder if d_diff else d_user_prime
 
-    @nb.njit(cache=True, inline="always")
+    @nb.njit(cache=cache, inline="always")
     def a_val(row, x):
         if row[0] < 0.0:
             return a_user(x)
         return builtin_a(int(row[0]), row[1], row[2], x)
 
-    @nb.njit(cache=True, inline="always")
+    @nb.njit(cache=cache, inline="always")
     def a_der(row, x):
         if row[0] < 0.0:
             if a_diff:
@@ -254,13 +257,13 @@ def _make_kernels(a_user, a_user_prime, b_user, b_user_prime, d_user, d_user_pri
             return a_up(x)
         return builtin_a_prime(int(row[0]), row[1], row[2], x)
 
-    @nb.njit(cache=True, inline="always")
+    @nb.njit(cache=cache, inline="always")
     def b_val(row, x):
         if row[3] < 0.0:
             return b_user(x)
         return builtin_b(int(row[3]), row[4], row[5], row[6], x)
 
-    @nb.njit(cache=True, inline="always")
+    @nb.njit(cache=cache, inline="always")
     def b_der(row, x):
         if row[3] < 0.0:
             if b_diff:
@@ -268,13 +271,13 @@ def _make_kernels(a_user, a_user_prime, b_user, b_user_prime, d_user, d_user_pri
             return b_up(x)
         return builtin_b_prime(int(row[3]), row[4], row[5], row[6], x)
 
-    @nb.njit(cache=True, inline="always")
+    @nb.njit(cache=cache, inline="always")
     def d_val(row, x):
         if row[7] < 0.0:
             return d_user(x)
         return builtin_d(int(row[7]), row[8], x)
 
-    @nb.njit(cache=True, inline="always")
+    @nb.njit(cache=cache, inline="always")
     def d_der(row, x):
         if row[7] < 0.0:
             if d_diff:
@@ -282,7 +285,7 @@ def _make_kernels(a_user, a_user_prime, b_user, b_user_prime, d_user, d_user_pri
             return d_up(x)
         return builtin_d_prime(int(row[7]), row[8], x)
 
-    @nb.njit(cache=True)
+    @nb.njit(cache=cache)
     def gl_panels(row, lo, hi, panels):
         """Composite Gauss-Legendre integral of b(s) d'(s) over [lo, hi]."""
         width = (hi - lo) / panels
@@ -298,7 +301,7 @@ def _make_kernels(a_user, a_user_prime, b_user, b_user_prime, d_user, d_user_pri
             total += half * acc
         return total
 
-    @nb.njit(cache=True)
+    @nb.njit(cache=cache)
     def gl_piece(row, lo, hi, scale):
         length = hi - lo
         if length == 0.0:
@@ -307,7 +310,7 @@ def _make_kernels(a_user, a_user_prime, b_user, b_user_prime, d_user, d_user_pri
         panels = min(max(panels, 2), _MAX_PANELS)
         return gl_panels(row, lo, hi, panels)
 
-    @nb.njit(cache=True)
+    @nb.njit(cache=cache)
     def signal_integral(row, x):
         """F(x) = integral_0^x b(s) d'(s) ds: closed form or Gauss-Legendre quadrature."""
         dcode = int(row[7])
@@ -328,7 +331,7 @@ def _make_kernels(a_user, a_user_prime, b_user, b_user_prime, d_user, d_user_pri
         end = math.copysign(min(abs(x), _CUTOFF / g), x)
         return gl_piece(row, 0.0, end, g)
 
-    @nb.njit(RHS_SIGNATURE, cache=True)
+    @nb.njit(RHS_SIGNATURE, cache=cache)
     def rhs(t, x, p, out):
         """dx_i/dt = a_i(x_i) [b_i(x_i) - sum_k c_ik d_k(x_k)], one matrix-vector product."""
         n, _, table, coupling, work = _unpack(p)
@@ -340,7 +343,7 @@ def _make_kernels(a_user, a_user_prime, b_user, b_user_prime, d_user, d_user_pri
             row = table[i]
             out[i] = a_val(row, x[i]) * (b_val(row, x[i]) - out[i])
 
-    @nb.njit(RHS_BATCH_SIGNATURE, cache=True)
+    @nb.njit(RHS_BATCH_SIGNATURE, cache=cache)
     def rhs_batch(t, x, p, out):
         """The vector field for m states: one (m, n) x (n, n) matrix product; allocates nothing.
 
@@ -367,7 +370,7 @@ def _make_kernels(a_user, a_user_prime, b_user, b_user_prime, d_user, d_user_pri
                 row = table[i]
                 out[r, i] = a_val(row, x[r, i]) * (b_val(row, x[r, i]) - out[r, i])
 
-    @nb.njit(ENERGY_SIGNATURE, cache=True)
+    @nb.njit(ENERGY_SIGNATURE, cache=cache)
     def energy(x, p):
         """V = -sum_i F_i(x_i) + 1/2 d^T C d (+ the stored offset)."""
         n, offset, table, coupling, work = _unpack(p)
@@ -384,7 +387,7 @@ def _make_kernels(a_user, a_user_prime, b_user, b_user_prime, d_user, d_user_pri
             quad += v[i] * cv[i]
         return e + 0.5 * quad + offset
 
-    @nb.njit(JACOBIAN_SIGNATURE, cache=True)
+    @nb.njit(JACOBIAN_SIGNATURE, cache=cache)
     def jacobian(t, x, p, jac):
         """J_ij = delta_ij (a_i' r_i + a_i b_i') - a_i c_ij d_j', r = b - C d(x)."""
         n, _, table, coupling, work = _unpack(p)
@@ -404,7 +407,7 @@ def _make_kernels(a_user, a_user_prime, b_user, b_user_prime, d_user, d_user_pri
                 jac[i, j] = -ai * coupling[i, j] * dv[j]
             jac[i, i] += a_der(row, x[i]) * r + ai * b_der(row, x[i])
 
-    @nb.njit(cache=True)
+    @nb.njit(cache=cache)
     def signals(x, p, out):
         """out[:, t] = d(x[:, t]) for the columns of a trajectory x (n, T)."""
         n, _, table, _c, _w = _unpack(p)
@@ -573,7 +576,7 @@ class CohenGrossberg(Model):
             key = tuple(id(f) for f in fns)
             kernels = _USER_KERNELS.get(key)
             if kernels is None:
-                kernels = _make_kernels(*fns)
+                kernels = _make_kernels(*fns, cache=False)
                 _USER_KERNELS[key] = kernels
         self.rhs_kernel, self.rhs_batch_kernel, self.energy_kernel, self.jacobian_kernel = kernels[
             :4
