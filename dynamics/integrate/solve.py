@@ -471,10 +471,9 @@ def _initial_state(y0: Any, n: int) -> np.ndarray:
 def _trajectory_kernel_params(model: Model, row: np.ndarray) -> np.ndarray:
     """The ``p`` the one-state kernels receive for a trajectory with the parameter vector
     ``row``: as for a single solve, a private copy of the parameters followed by the work
-    area the kernels need (``Model.kernel_params`` where the model has it), with the
-    trajectory's own values in place of ``model.params``."""
-    make = getattr(model, "kernel_params", None)
-    p = make() if make is not None else model.params.copy()
+    area the kernels need (:meth:`Model.kernel_params`), with the trajectory's own values in
+    place of ``model.params``."""
+    p = model.kernel_params()
     p[: row.size] = row
     return p
 
