@@ -71,6 +71,7 @@ import numpy as np
 from numba.core.registry import CPUDispatcher
 
 from dynamics.activations import _softplus
+from dynamics.models._work import scratch_of
 from dynamics.models.base import (
     ENERGY_SIGNATURE,
     JACOBIAN_SIGNATURE,
@@ -78,7 +79,7 @@ from dynamics.models.base import (
     RHS_SIGNATURE,
     Model,
 )
-from dynamics.models.hopfield import ContinuousHopfield, _as_matrix, scratch_of
+from dynamics.models.hopfield import ContinuousHopfield, _as_matrix
 from dynamics.models.layout import ParamLayout
 
 __all__ = ["CohenGrossberg", "CG_FAMILIES"]

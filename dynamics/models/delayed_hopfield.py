@@ -59,6 +59,7 @@ import numpy as np
 from numba.core.registry import CPUDispatcher
 
 from dynamics.activations import Gain, gain_value, get_gain
+from dynamics.models._work import scratch_of
 from dynamics.models.base import ENERGY_SIGNATURE, RHS_SIGNATURE, Model, compile_kernel
 from dynamics.models.delay import (
     DDE_RHS_SIGNATURE,
@@ -73,7 +74,6 @@ from dynamics.models.hopfield import (
     _as_matrix,
     _per_neuron,
     energy_of,
-    scratch_of,
 )
 from dynamics.models.layout import ParamLayout
 

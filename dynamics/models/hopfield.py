@@ -45,6 +45,7 @@ from dynamics.activations import (
     gain_values,
     get_gain,
 )
+from dynamics.models._work import scratch_of
 from dynamics.models.base import (
     ENERGY_BATCH_SIGNATURE,
     ENERGY_SIGNATURE,
@@ -75,16 +76,6 @@ LAYOUT = ParamLayout(
     dims=("n",),
 )
 _unpack = LAYOUT.unpacker(work=True)
-
-
-@nb.njit(cache=True, inline="always")
-def scratch_of(work, size):
-    """``work[:size]`` of the work area, or a new array when the work area is shorter: a
-    kernel called with ``params`` instead of ``kernel_params()`` stays in bounds (and
-    allocates); the solvers always pass the work area."""
-    if work.shape[0] >= size:
-        return work[:size]
-    return np.empty(size)
 
 
 @nb.njit(cache=True, inline="always")

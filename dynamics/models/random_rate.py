@@ -25,13 +25,13 @@ from typing import Any
 import numba as nb
 import numpy as np
 
+from dynamics.models._work import scratch_of
 from dynamics.models.base import (
     JACOBIAN_SIGNATURE,
     RHS_BATCH_SIGNATURE,
     RHS_SIGNATURE,
     Model,
 )
-from dynamics.models.hopfield import scratch_of
 from dynamics.models.layout import ParamLayout
 
 __all__ = ["RandomRateNetwork"]

@@ -239,6 +239,27 @@ def test_kernels_never_write_params_nor_read_stale_work(name):
     assert net.params.tobytes() == before.tobytes()
 
 
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_kernels_called_with_bare_params_stay_in_bounds(name):
+    """Without the work area (bare ``params``) the kernels take new scratch arrays instead of
+    writing past ``p``, and give the same values."""
+    net = MODELS[name]()
+    X = _states(net, 3)
+    bare = net.params.copy()
+    padded = np.full(bare.size + 64, 7.0)  # a write past the parameters would change this
+    padded[: bare.size] = bare
+    reference = _kernel_calls(net, net.kernel_params(), X)
+    for label, (kernel, args) in _kernel_calls(net, padded[: bare.size], X).items():
+        result = kernel(*args)
+        got = np.copy(args[-1]) if result is None else result
+        ref_kernel, ref_args = reference[label]
+        ref_result = ref_kernel(*ref_args)
+        expected = np.copy(ref_args[-1]) if ref_result is None else ref_result
+        np.testing.assert_allclose(got, expected, rtol=1e-13, atol=1e-13, err_msg=label)
+        assert np.all(padded[bare.size :] == 7.0), label
+        assert padded[: bare.size].tobytes() == bare.tobytes(), label
+
+
 # ------------------------------------------------------------------ no allocation
 @nb.njit
 def _noop(*args):
