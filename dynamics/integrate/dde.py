@@ -266,129 +266,141 @@ def integrate_dde(rhs, delay, energy, p, q, n_delays, y0, t0, t1, edges, coef, A
     n_bp = breakpoints.shape[0]
     bp = 0
 
-    while status == STATUS_SUCCESS:
-        if nsteps >= max_steps:
-            status = STATUS_FAILED
-            reason = REASON_MAX_STEPS
-            break
-        h_step = min(h, h_max)
-        # steps no longer than the smallest positive delay: every delayed argument is known
-        delay(t, q, taus)
-        for j in range(n_delays):
-            if taus[j] > 0.0 and taus[j] < h_step:
-                h_step = taus[j]
-        tiny = 64.0 * _EPS * max(1.0, abs(t), abs(t1))
-        while bp < n_bp and breakpoints[bp] <= t + tiny:
-            bp += 1
-        landing = False
-        finishing = False
-        if bp < n_bp and t + h_step >= breakpoints[bp] - tiny:
-            h_step = breakpoints[bp] - t
-            landing = True
-        if t + h_step >= t1 - 1e-12 * abs(span):
-            h_step = t1 - t
-            finishing = True
-            landing = False
-        if h_step < 16.0 * _EPS * max(abs(t), abs(span) * 1e-3):
-            status = STATUS_FAILED
-            reason = REASON_STEP_UNDERFLOW
-            break
-        nsteps += 1
-
-        ok = True
-        for st in range(1, s_):
-            combine_stages(y, h_step, A, st, st, K, work)
-            ok = ok and delayed_rhs(rhs, delay, p, q, t + c[st] * h_step, work, True, t0, T, R,
-                                    n_stored, ptr, taus, xd, y, K[0], t, edges, coef, linear,
-                                    K[st])
-        nfev += s_ - 1
-        if not ok:
-            status = STATUS_FAILED
-            reason = REASON_NEGATIVE_DELAY
-            break
-        combine_stages(y, h_step, b_row, 0, s_, K, y_new)
-        if all_finite(y_new) and all_finite(K[s_ - 1]):
-            err = step_error(h_step, e, e3, has_e3, K, y, y_new, atol, rtol, err_vec)
-        else:
-            err = math.inf
-        accepted, h_next, facold = propose_step(
-            err, h_step, facold, expo, beta, safety, factor_min, factor_max, last_rejected
-        )
-        last_rejected = not accepted
-        if not accepted:
-            nrej += 1
-            h = h_next
-            continue
-        nacc += 1
-        if finishing:
-            t_new = t1
-        elif landing:
-            t_new = breakpoints[bp]
-        else:
-            t_new = t + h_step
-
-        # store the step's continuous extension: it is the past for later steps
-        if n_stored >= R.shape[0]:
+    # as in the ODE engine, nothing is reallocated inside the step loop (an array rebound
+    # there costs reference counting on every step): the outer loop makes room for what one
+    # step adds (one stored extension, one saved row) and the inner loop leaves to it when
+    # it runs short
+    need_room = False
+    while True:
+        if need_room:
+            need_room = False
             R = grow_rows(R, n_stored + 1)
-        if n_stored + 2 > T.shape[0]:
             T = grow_vector(T, n_stored + 2)
-        # extra stages of the extension (DOP853's 14-16): their delayed arguments lie in the
-        # past already stored, like those of the step's own stages
-        for st in range(s_, n_all):
-            combine_stages(y, h_step, A, st, st, K, work)
-            ok = ok and delayed_rhs(rhs, delay, p, q, t + c[st] * h_step, work, True, t0, T, R,
-                                    n_stored, ptr, taus, xd, y, K[0], t, edges, coef, linear,
-                                    K[st])
-        nfev += n_all - s_
-        if not ok:
-            status = STATUS_FAILED
-            reason = REASON_NEGATIVE_DELAY
-            break
-        continuous_extension(y, y_new, K[0], K[s_ - 1], K, D, hermite, h_step, R[n_stored])
-        n_stored += 1
-        T[n_stored] = t_new
-
-        if landing:
-            # f may jump at a breakpoint: restart from the right limit
-            delayed_rhs(rhs, delay, p, q, t_new, y_new, False, t0, T, R, n_stored, ptr, taus,
-                        xd, y_new, K[s_ - 1], t_new, edges, coef, linear, f_new)
-            nfev += 1
-        else:
-            for i in range(n):
-                f_new[i] = K[s_ - 1, i]
-        if not all_finite(f_new):
-            status = STATUS_FAILED
-            reason = REASON_NONFINITE
-
-        if use_t_eval:
-            while next_eval < t_eval.shape[0] and t_eval[next_eval] <= t_new:
-                te = t_eval[next_eval]
-                if te == t_new:
-                    for i in range(n):
-                        work[i] = y_new[i]
-                else:
-                    interpolate(R[n_stored - 1], (te - t) / h_step, work)
-                ts[n_saved] = te
-                ys[n_saved] = work
-                es[n_saved] = energy(work, p) if has_energy else math.nan
-                n_saved += 1
-                next_eval += 1
-        else:
-            if n_saved >= ts.shape[0]:
+            if not use_t_eval:
                 ts = grow_vector(ts, n_saved + 1)
                 ys = grow_rows(ys, n_saved + 1)
                 es = grow_vector(es, n_saved + 1)
-            ts[n_saved] = t_new
-            ys[n_saved] = y_new
-            es[n_saved] = energy(y_new, p) if has_energy else math.nan
-            n_saved += 1
+        while status == STATUS_SUCCESS:
+            if (n_stored >= R.shape[0] or n_stored + 2 > T.shape[0]
+                    or (not use_t_eval and n_saved >= ts.shape[0])):
+                need_room = True
+                break
+            if nsteps >= max_steps:
+                status = STATUS_FAILED
+                reason = REASON_MAX_STEPS
+                break
+            h_step = min(h, h_max)
+            # steps no longer than the smallest positive delay: every delayed argument is known
+            delay(t, q, taus)
+            for j in range(n_delays):
+                if taus[j] > 0.0 and taus[j] < h_step:
+                    h_step = taus[j]
+            tiny = 64.0 * _EPS * max(1.0, abs(t), abs(t1))
+            while bp < n_bp and breakpoints[bp] <= t + tiny:
+                bp += 1
+            landing = False
+            finishing = False
+            if bp < n_bp and t + h_step >= breakpoints[bp] - tiny:
+                h_step = breakpoints[bp] - t
+                landing = True
+            if t + h_step >= t1 - 1e-12 * abs(span):
+                h_step = t1 - t
+                finishing = True
+                landing = False
+            if h_step < 16.0 * _EPS * max(abs(t), abs(span) * 1e-3):
+                status = STATUS_FAILED
+                reason = REASON_STEP_UNDERFLOW
+                break
+            nsteps += 1
 
-        for i in range(n):
-            y[i] = y_new[i]
-            K[0, i] = f_new[i]
-        t = t_new
-        h = h_next
-        if finishing:
+            ok = True
+            for st in range(1, s_):
+                combine_stages(y, h_step, A, st, st, K, work)
+                ok = ok and delayed_rhs(rhs, delay, p, q, t + c[st] * h_step, work, True, t0, T, R,
+                                        n_stored, ptr, taus, xd, y, K[0], t, edges, coef, linear,
+                                        K[st])
+            nfev += s_ - 1
+            if not ok:
+                status = STATUS_FAILED
+                reason = REASON_NEGATIVE_DELAY
+                break
+            combine_stages(y, h_step, b_row, 0, s_, K, y_new)
+            if all_finite(y_new) and all_finite(K[s_ - 1]):
+                err = step_error(h_step, e, e3, has_e3, K, y, y_new, atol, rtol, err_vec)
+            else:
+                err = math.inf
+            accepted, h_next, facold = propose_step(
+                err, h_step, facold, expo, beta, safety, factor_min, factor_max, last_rejected
+            )
+            last_rejected = not accepted
+            if not accepted:
+                nrej += 1
+                h = h_next
+                continue
+            nacc += 1
+            if finishing:
+                t_new = t1
+            elif landing:
+                t_new = breakpoints[bp]
+            else:
+                t_new = t + h_step
+
+            # store the step's continuous extension: it is the past for later steps
+            # extra stages of the extension (DOP853's 14-16): their delayed arguments lie in the
+            # past already stored, like those of the step's own stages
+            for st in range(s_, n_all):
+                combine_stages(y, h_step, A, st, st, K, work)
+                ok = ok and delayed_rhs(rhs, delay, p, q, t + c[st] * h_step, work, True, t0, T, R,
+                                        n_stored, ptr, taus, xd, y, K[0], t, edges, coef, linear,
+                                        K[st])
+            nfev += n_all - s_
+            if not ok:
+                status = STATUS_FAILED
+                reason = REASON_NEGATIVE_DELAY
+                break
+            continuous_extension(y, y_new, K[0], K[s_ - 1], K, D, hermite, h_step, R[n_stored])
+            n_stored += 1
+            T[n_stored] = t_new
+
+            if landing:
+                # f may jump at a breakpoint: restart from the right limit
+                delayed_rhs(rhs, delay, p, q, t_new, y_new, False, t0, T, R, n_stored, ptr, taus,
+                            xd, y_new, K[s_ - 1], t_new, edges, coef, linear, f_new)
+                nfev += 1
+            else:
+                for i in range(n):
+                    f_new[i] = K[s_ - 1, i]
+            if not all_finite(f_new):
+                status = STATUS_FAILED
+                reason = REASON_NONFINITE
+
+            if use_t_eval:
+                while next_eval < t_eval.shape[0] and t_eval[next_eval] <= t_new:
+                    te = t_eval[next_eval]
+                    if te == t_new:
+                        for i in range(n):
+                            work[i] = y_new[i]
+                    else:
+                        interpolate(R[n_stored - 1], (te - t) / h_step, work)
+                    ts[n_saved] = te
+                    ys[n_saved] = work
+                    es[n_saved] = energy(work, p) if has_energy else math.nan
+                    n_saved += 1
+                    next_eval += 1
+            else:
+                ts[n_saved] = t_new
+                ys[n_saved] = y_new
+                es[n_saved] = energy(y_new, p) if has_energy else math.nan
+                n_saved += 1
+
+            for i in range(n):
+                y[i] = y_new[i]
+                K[0, i] = f_new[i]
+            t = t_new
+            h = h_next
+            if finishing:
+                break
+        if not need_room:
             break
 
     return (ts[:n_saved].copy(), ys[:n_saved].copy(), es[:n_saved].copy(), status, reason, t,
