@@ -115,3 +115,25 @@ def test_user_model_size_mismatches_are_caught_before_solving():
     with pytest.raises(ValueError, match=r"params: rhs reads beyond p\[1\]"):
         dyn.UserModel(lorenz_rhs, n_states=3, params=[10.0, 28.0])
     dyn.UserModel(lorenz_rhs, n_states=3, params=[10.0, 28.0, 8.0 / 3.0])  # fine
+
+
+@pytest.mark.parametrize(
+    "y0",
+    [np.array([1.0, np.nan, 0.0]), np.array([np.inf, 0.0, 0.0]),
+     np.array([np.inf, -np.inf, 0.0]), np.array([1e308, 1e308, -np.inf])],
+)
+def test_non_finite_float64_y0_is_refused(net, y0):
+    # a float64 array of the right shape takes the fast path of the checks
+    with pytest.raises(ValueError, match="y0: expected finite"):
+        dyn.solve(net, (0.0, 1.0), y0)
+
+
+def test_float64_y0_edge_cases_of_the_fast_path(net):
+    # finite values whose sum overflows are accepted; a strided view is read correctly
+    big = dyn.solve(net, (0.0, 1e-3), np.array([1e308, 1e308, 0.0]))
+    assert big.y[:, 0].tolist() == [1e308, 1e308, 0.0]
+    strided = np.array([0.1, 9.0, 0.2, 9.0, 0.3, 9.0])[::2]
+    sol = dyn.solve(net, (0.0, 1.0), strided)
+    ref = dyn.solve(net, (0.0, 1.0), [0.1, 0.2, 0.3])
+    assert np.array_equal(sol.y, ref.y)
+    assert strided.tolist() == [0.1, 0.2, 0.3]  # the caller's array is not written
