@@ -48,10 +48,13 @@ class ParamLayout:
     ``ParamLayout([("W", (3, 3)), ("b", (3,))])`` or ``ParamLayout(W=(3, 3), b=(3,))``; a
     scalar block has shape ``()``. Blocks are row-major (C order). A dimension given as a
     string must be listed in ``dims``: its value is stored in a header at the start of the
-    packed array and read back at run time (see the module docstring).
+    packed array and read back at run time (see the module docstring). Blocks named in
+    ``infinite`` may hold +-inf (bounds, where an infinite entry means "no bound"); every other
+    block must be finite, and no block may hold NaN.
     """
 
-    def __init__(self, blocks: Any = None, *, dims: Sequence[str] = (), **named: Any) -> None:
+    def __init__(self, blocks: Any = None, *, dims: Sequence[str] = (),
+                 infinite: Sequence[str] = (), **named: Any) -> None:
         items = list(blocks.items() if isinstance(blocks, Mapping) else (blocks or []))
         items += list(named.items())
         if not items:
@@ -90,6 +93,12 @@ class ParamLayout:
         unused = [d for d in self._dims if d not in used]
         if unused:
             raise ValueError(f"dims: {unused} are used by no block")
+        if isinstance(infinite, str) or not all(isinstance(b, str) for b in infinite):
+            raise TypeError(f"infinite: expected a sequence of block names, got {infinite!r}")
+        unknown = [b for b in infinite if b not in self._names]
+        if unknown:
+            raise ValueError(f"infinite: {unknown} are not blocks of the layout {self._names}")
+        self._infinite: frozenset[str] = frozenset(infinite)
         self._unpackers: dict[bool, Any] = {}
 
     @classmethod
@@ -103,6 +112,11 @@ class ParamLayout:
     @property
     def names(self) -> tuple[str, ...]:
         return tuple(self._names)
+
+    @property
+    def infinite(self) -> frozenset[str]:
+        """The blocks that may hold +-inf."""
+        return self._infinite
 
     @property
     def dims(self) -> tuple[str, ...]:
@@ -198,7 +212,11 @@ class ParamLayout:
                         raise ValueError(f"params[{name!r}]: dimension {dim!r} must be >= 1")
                 elif size != dim:
                     raise ValueError(f"params[{name!r}]: expected shape {shape}, got {arr.shape}")
-            _v.check_finite(arr, f"params[{name!r}]")
+            if name in self._infinite:
+                if np.isnan(arr).any():
+                    raise ValueError(f"params[{name!r}]: expected numbers or +-inf, found NaN")
+            else:
+                _v.check_finite(arr, f"params[{name!r}]")
             arrays[name] = arr
         offsets = self._offsets(dims)
         p = np.empty(self._size(dims))

@@ -61,18 +61,13 @@ _LAYOUT = ParamLayout(
     [("lam", ()), ("alpha", ()), ("lo", ("N",)), ("hi", ("N",)), ("M", ("N", "N")),
      ("q", ("N",))],
     dims=("N",),
+    infinite=("lo", "hi"),  # an infinite bound is no bound
 )
 _unpack = _LAYOUT.unpacker(work=True)
 
 
 def _pack(lam, alpha, lo, hi, M, q) -> np.ndarray:
-    # pack() takes finite values only and a bound may be infinite (no bound): the bounds are
-    # written through the views of the packed array
-    p = _LAYOUT.pack(lam=lam, alpha=alpha, lo=np.zeros(q.size), hi=np.zeros(q.size), M=M, q=q)
-    views = _LAYOUT.views(p)
-    views["lo"][:] = lo
-    views["hi"][:] = hi
-    return p
+    return _LAYOUT.pack(lam=lam, alpha=alpha, lo=lo, hi=hi, M=M, q=q)
 
 
 @nb.njit(RHS_SIGNATURE, cache=True)

@@ -65,6 +65,11 @@ def test_unpacker_gives_the_blocks_inside_a_kernel():
         (lambda: LAYOUT.pack(W=np.eye(2), b=np.zeros(2), k=1.0, c=1.0), ValueError, "unknown"),
         (lambda: LAYOUT.pack(W=np.eye(2), b=[np.nan, 0.0], k=1.0), ValueError, "finite"),
         (lambda: LAYOUT.views(np.zeros(3)), ValueError, "at least 7"),
+        (lambda: LAYOUT.pack(W=np.eye(2), b=[np.inf, 0.0], k=1.0), ValueError, "finite"),
+        (lambda: dyn.ParamLayout(W=(2,), infinite=("b",)), ValueError, "not blocks"),
+        (lambda: dyn.ParamLayout(W=(2,), infinite="W"), TypeError, "infinite"),
+        (lambda: dyn.ParamLayout(lo=(2,), infinite=("lo",)).pack(lo=[np.nan, 1.0]), ValueError,
+         "NaN"),
     ],
 )
 def test_bad_input(call, error, match):
@@ -141,3 +146,14 @@ def test_named_dimensions_bad_input():
         SIZED.views(np.full(6, 1.5))
     with pytest.raises(ValueError, match="at least 8"):
         SIZED.views(np.array([2.0, 1.0, 0.0]))
+
+
+def test_blocks_declared_infinite_pack_infinities():
+    layout = dyn.ParamLayout([("lo", ("n",)), ("hi", ("n",)), ("M", ("n", "n"))], dims=("n",),
+                             infinite=("lo", "hi"))
+    assert layout.infinite == {"lo", "hi"}
+    p = layout.pack(lo=[-np.inf, 0.0], hi=[1.0, np.inf], M=np.eye(2))
+    views = layout.views(p)
+    assert views["lo"].tolist() == [-np.inf, 0.0] and views["hi"].tolist() == [1.0, np.inf]
+    with pytest.raises(ValueError, match="finite"):
+        layout.pack(lo=[0.0, 0.0], hi=[1.0, 1.0], M=np.full((2, 2), np.inf))
