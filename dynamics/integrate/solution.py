@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
+import numba as nb
 import numpy as np
 
 __all__ = ["Solution", "EnsembleSolution", "DenseOutput", "energy_increase"]
@@ -64,12 +66,51 @@ def energy_increase(energy: np.ndarray, tol: float) -> tuple[bool, float]:
     e = np.asarray(energy, dtype=float)
     if e.shape[-1] < 2:
         return False, 0.0
-    rise = np.diff(e, axis=-1) / (1.0 + np.abs(e[..., :-1]))
+    if e.ndim == 1:
+        # compiled: the same numbers as the array expression below, without its temporaries
+        worst = float(_largest_rise(np.ascontiguousarray(e)))
+        if worst == -math.inf:
+            return False, 0.0
+        return bool(worst > tol), max(worst, 0.0)
+    with np.errstate(invalid="ignore", over="ignore"):  # non-finite rises are left out
+        rise = np.diff(e, axis=-1) / (1.0 + np.abs(e[..., :-1]))
     rise = rise[np.isfinite(rise)]
     if rise.size == 0:
         return False, 0.0
     worst = float(rise.max())
     return bool(worst > tol), max(worst, 0.0)
+
+
+@nb.njit(cache=True, nogil=True, error_model="numpy")
+def _largest_rise(e):
+    """max_k (e[k+1] - e[k]) / (1 + |e[k]|) over the finite rises; -inf when there is none."""
+    worst = -math.inf
+    for k in range(e.shape[0] - 1):
+        r = (e[k + 1] - e[k]) / (1.0 + abs(e[k]))
+        if math.isfinite(r) and r > worst:
+            worst = r
+    return worst
+
+
+@nb.njit(cache=True, nogil=True)
+def _nan_at_finite_state(energy, states):
+    for k in range(energy.shape[0]):
+        if math.isnan(energy[k]):
+            finite = True
+            for i in range(states.shape[1]):
+                if not math.isfinite(states[k, i]):
+                    finite = False
+                    break
+            if finite:
+                return True
+    return False
+
+
+def energy_nan_at_finite_state(energy: np.ndarray, states: np.ndarray) -> bool:
+    """Whether the energy is NaN at a saved state (a row of ``states``) that is finite: the
+    energy kernel failed there, as opposed to a run that blew up."""
+    return bool(_nan_at_finite_state(np.ascontiguousarray(energy, dtype=float),
+                                     np.ascontiguousarray(states, dtype=float)))
 
 
 @dataclass

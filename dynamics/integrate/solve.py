@@ -33,6 +33,7 @@ from dynamics.integrate.solution import (
     EnsembleSolution,
     Solution,
     energy_increase,
+    energy_nan_at_finite_state,
 )
 from dynamics.integrate.status import Reason, Status, status_message
 from dynamics.integrate.tableaus import TABLEAUS, Tableau
@@ -293,13 +294,14 @@ def solve(
             int((budget - max_rows * row_bytes) // (8 * (tab.n_dense_rows * n + 1))), 1
         )
     trap = KernelErrorTrap()
+    p_work = model.kernel_params()  # a private copy of params and the work area
     with trap, blas_threads(1):
         # the energies of the saved states are computed after the run, in one pass
         out = _call_exact(engine, slots,
             kernel_handle(model.rhs_kernel, RHS_SIGNATURE),
             kernel_handle(no_energy, ENERGY_SIGNATURE),
             ev_kernels,
-            model.kernel_params(),  # a private copy of params and the work area
+            p_work,
             y0_arr,
             t0,
             t1,
@@ -322,7 +324,7 @@ def solve(
      ev_t, ev_y, ev_idx, _n_found, dense_t, dense_r, n_dense, ev_nan) = out  # fmt: skip
     error = trap.error
     if has_energy:
-        es, failed_row, energy_error = saved_energies(model, ys)
+        es, failed_row, energy_error = saved_energies(model, ys, p_work)
         if failed_row >= 0 and not (status == Status.FAILED and failed_row == ts.size - 1):
             # the run ends where the energy kernel raised: the state there is kept, its
             # energy is NaN (the same output as stopping the run at that saved point)
@@ -338,7 +340,7 @@ def solve(
     )
     energy = es if has_energy else None
     increases, worst = energy_increase(es, energy_tol) if has_energy else (False, 0.0)
-    energy_nan = bool(has_energy and np.any(np.isnan(es) & np.all(np.isfinite(ys), axis=1)))
+    energy_nan = has_energy and energy_nan_at_finite_state(es, ys)
     if energy_nan and Reason(int(reason)) != Reason.ENERGY_ERROR:
         warnings.warn(
             f"the energy kernel of {model.name!r} returned NaN at a finite state; "
@@ -412,8 +414,12 @@ def _call_exact(entry, slots: int, *args):
     return entry(*args)
 
 
-def saved_energies(model: Model, ys: np.ndarray) -> tuple[np.ndarray, int, str | None]:
-    """The energies of the saved states ``ys`` (one per row), computed in one pass.
+def saved_energies(
+    model: Model, ys: np.ndarray, p_work: np.ndarray | None = None
+) -> tuple[np.ndarray, int, str | None]:
+    """The energies of the saved states ``ys`` (one per row), computed in one pass, with the
+    kernel parameters ``p_work`` (default a new :meth:`Model.kernel_params`; a solve passes
+    its own: the kernels never write the parameter part, only the work area).
 
     With the model's ``energy_batch`` kernel (one matrix-matrix product for dense weights)
     when it has one, else ``energy`` row by row in compiled code. Returns ``(E, k, error)``:
@@ -424,16 +430,18 @@ def saved_energies(model: Model, ys: np.ndarray) -> tuple[np.ndarray, int, str |
     if ys.shape[0] == 0:
         return es, -1, None
     states = np.ascontiguousarray(ys)
+    if p_work is None:
+        p_work = model.kernel_params()
     if model.energy_batch_kernel is not None:
         try:
-            model.energy_batch_kernel(states, model.kernel_params(), es)
+            model.energy_batch_kernel(states, p_work, es)
             return es, -1, None
         except Exception:  # find the row that fails (and its message) row by row below
             es[:] = np.nan
     trap = KernelErrorTrap()
     with trap, blas_threads(1):
         failed = int(energy_rows(kernel_handle(model.energy_kernel, ENERGY_SIGNATURE),
-                                 model.kernel_params(), states, es, trap.flag))
+                                 p_work, states, es, trap.flag))
     if failed >= 0:
         es[failed + 1:] = np.nan
     return es, failed, trap.error
