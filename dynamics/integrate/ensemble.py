@@ -12,7 +12,10 @@ With per-trajectory parameters (``per_row``) every trajectory carries its own ro
 (its parameter vector followed by its kernel work area), addressed through the
 trajectory's identity, so the row follows its trajectory when the block is compacted; the
 vector field is then evaluated row by row with the one-state kernel (a batched kernel takes
-one ``p`` for all rows).
+one ``p`` for all rows) -- unless the trajectories differ only in blocks the model's batched
+kernel can read per row (:attr:`~dynamics.models.base.Model.batch_row_blocks`): then the
+engine copies each row's values into the kernel's per-row area of ``p`` before every call
+and the block stays one matrix-matrix product.
 """
 
 from __future__ import annotations
@@ -74,11 +77,25 @@ def _row_params(p, P, per_row, traj):
 
 @_jit
 def _eval_block(rhs, rhs_batch, use_batch, tvec, X, p, OUT, na, err_flag, bad, P, per_row,
-                ident):
+                ident, R, row_offset):
     """OUT[:na] = f(tvec, X[:na]); ``bad[j]`` marks the rows whose kernel call raised (every
     row for a batched kernel, which is one call). With ``per_row`` row j is evaluated with
-    the parameters ``P[ident[j]]`` of its trajectory."""
-    if per_row:
+    the parameters ``P[ident[j]]`` of its trajectory: by the one-state kernel, or, when
+    ``use_batch`` is set too, by the batched kernel, which reads the values that differ
+    between trajectories, ``R[ident[j]]``, from row j of the area at ``p[row_offset:]``."""
+    if per_row and use_batch:
+        k = R.shape[1]
+        for j in range(na):
+            base = row_offset + j * k
+            traj = ident[j]
+            for i in range(k):
+                p[base + i] = R[traj, i]
+        rhs_batch(tvec[:na], X[:na], p, OUT[:na])
+        if err_flag[0] != 0:
+            err_flag[0] = 0
+            for j in range(na):
+                bad[j] = True
+    elif per_row:
         for j in range(na):
             rhs(tvec[j], X[j], P[ident[j]], OUT[j])
             if err_flag[0] != 0:
@@ -196,11 +213,18 @@ def integrate_ensemble(
     err_flag,
     P,
     per_row,
+    R,
+    row_offset,
 ):
     """Integrate every row of ``Y0`` from t0 to t1, saving at ``t_eval``.
 
-    With ``per_row`` trajectory k is integrated with the parameters ``P[k]`` (``p`` is then
-    not used) and the vector field is evaluated row by row with ``rhs``.
+    With ``per_row`` trajectory k is integrated with the parameters ``P[k]`` and the vector
+    field is evaluated row by row with ``rhs`` (``p`` is then not used); with ``per_row``
+    and ``use_batch`` the block is evaluated by ``rhs_batch`` with ``p``, after the engine
+    has written the values ``R[k]`` of each row's trajectory into the rows of the area that
+    starts at ``p[row_offset]`` (:meth:`~dynamics.models.base.Model.ensemble_params_per_row`);
+    the one-state work (first step, extra stages of the interpolant, energies) still uses
+    ``P[k]``.
 
     ``err_flag[0]`` is set when a kernel raised (see
     :class:`~dynamics.integrate.kernel_errors.KernelErrorTrap`); the trajectories whose
@@ -251,7 +275,7 @@ def integrate_ensemble(
     for j in range(m):
         tvec[j] = t0
     _eval_block(rhs, rhs_batch, use_batch, tvec, Y, p, K[0], m, err_flag, bad, P, per_row,
-                ident)
+                ident, R, row_offset)
     for j in range(m):
         nfev[j] += 1
         pj = _row_params(p, P, per_row, j)  # ident[j] == j before the first compaction
@@ -334,13 +358,13 @@ def integrate_ensemble(
             for j in range(na):
                 tvec[j] = T[j] + c[st] * Hs[j]
             _eval_block(rhs, rhs_batch, use_batch, tvec, Ytmp, p, K[st], na, err_flag, bad, P,
-                        per_row, ident)
+                        per_row, ident, R, row_offset)
         _combine_rows(Y, Hs, B, 0, s, K, Ynew, na)
         if not fsal:
             for j in range(na):
                 tvec[j] = T[j] + Hs[j]
             _eval_block(rhs, rhs_batch, use_batch, tvec, Ynew, p, Fnew, na, err_flag, bad, P,
-                        per_row, ident)
+                        per_row, ident, R, row_offset)
 
         j = na - 1
         while j >= 0:
@@ -495,6 +519,8 @@ def ensemble_engine():
             types.int64[::1],  # err_flag
             _mat,  # P: per-trajectory parameter rows (used with per_row)
             types.boolean,  # per_row
+            _mat,  # R: the values per trajectory a batched kernel reads per row
+            types.int64,  # row_offset: where in p the batched kernel reads them
         )
         _compiled_ensemble.append(nb.njit([argtypes], **ENGINE_OPTIONS)(integrate_ensemble))
     return _compiled_ensemble[0]

@@ -509,7 +509,10 @@ def _per_trajectory_params(model: Model, params: Any, m: int) -> np.ndarray:
             raise ValueError(f"params: unknown block(s) {unknown}; the layout has {list(base)}")
         if not params:
             raise ValueError("params: expected at least one block in the dict")
-        blocks = {}
+        offsets = layout.offsets_of(model.params)
+        # every trajectory starts from the model's own parameters (header included); the
+        # blocks given replace theirs (the shapes are the model's, so the offsets are too)
+        P = np.tile(model.params, (m, 1))
         for name, value in params.items():
             arr = _v.float_array(value, f"params[{name!r}]")
             want = (m, *np.shape(base[name]))
@@ -518,16 +521,13 @@ def _per_trajectory_params(model: Model, params: Any, m: int) -> np.ndarray:
                     f"params[{name!r}]: expected shape {want} (n_trajectories first, then "
                     f"the block's shape), got {arr.shape}"
                 )
-            _v.check_finite(arr, f"params[{name!r}]")
-            blocks[name] = arr
-        P = np.empty((m, size))
-        for k in range(m):
-            row = layout.pack({name: blocks[name][k] if name in blocks else base[name]
-                               for name in base})
-            if row.size != size:
-                raise ValueError(f"params: trajectory {k} packs to {row.size} values, "
-                                 f"not the model's {size}")
-            P[k] = row
+            if name in getattr(layout, "infinite", ()):
+                if np.isnan(arr).any():
+                    raise ValueError(f"params[{name!r}]: expected numbers or +-inf, found NaN")
+            else:
+                _v.check_finite(arr, f"params[{name!r}]")
+            width = int(np.prod(want[1:], dtype=np.int64))
+            P[:, offsets[name] : offsets[name] + width] = arr.reshape(m, width)
         return P
     P = _v.float_array(params, "params")
     if P.shape != (m, size):
@@ -544,6 +544,27 @@ def _per_trajectory_params(model: Model, params: Any, m: int) -> np.ndarray:
             f"{list(model.layout.dims)} and must equal the model's {model.params[:header]}"
         )
     return np.ascontiguousarray(P)
+
+
+def _batched_row_values(model: Model, P_all: np.ndarray) -> np.ndarray | None:
+    """When the per-trajectory parameters ``P_all`` differ from the model's own only in
+    blocks its batched kernel can take per row (:attr:`Model.batch_row_blocks`), the values
+    of those blocks per trajectory, shape (n_trajectories, k), in the order of the blocks;
+    otherwise None (the ensemble then goes row by row)."""
+    blocks = tuple(model.batch_row_blocks or ())
+    if not blocks or model.rhs_batch_kernel is None or model.layout is None:
+        return None
+    offsets = model.layout.offsets_of(model.params)
+    sizes = {name: int(np.size(v)) for name, v in model.layout.views(model.params).items()}
+    row_columns = np.zeros(model.params.size, dtype=bool)
+    for name in blocks:
+        row_columns[offsets[name] : offsets[name] + sizes[name]] = True
+    # bit for bit: a -0.0 given for 0.0 is a difference too
+    differs = np.any(P_all.view(np.int64) != model.params.view(np.int64), axis=0)
+    if np.any(differs & ~row_columns):
+        return None
+    return np.ascontiguousarray(np.concatenate(
+        [P_all[:, offsets[name] : offsets[name] + sizes[name]] for name in blocks], axis=1))
 
 
 def solve_ensemble(
@@ -590,11 +611,14 @@ def solve_ensemble(
     array of shape (n_trajectories, model.params.size), one full parameter vector per
     trajectory, or, for a model with a declared ``layout`` (e.g. ``UserModel(params={...})``),
     a dict ``{block_name: array}`` whose arrays have a leading axis of length n_trajectories
-    (the blocks not given are the model's own). With per-trajectory parameters the vector
-    field is evaluated trajectory by trajectory with the model's one-state kernel ``rhs``
-    (the batched kernel takes one parameter vector for all rows), and the energies of the
-    saved states are those of each trajectory's own parameters; trajectory k then equals
-    the ensemble of that one trajectory bitwise.
+    (the blocks not given are the model's own). The energies of the saved states are those
+    of each trajectory's own parameters. When the trajectories differ from the model only in
+    blocks its batched kernel takes per row (``model.batch_row_blocks``; ``("I",)`` for
+    :class:`~dynamics.models.hopfield.ContinuousHopfield`), the block is still evaluated by
+    the batched kernel (one matrix-matrix product per stage), with the guarantees of an
+    ensemble without ``params``. Otherwise the vector field is evaluated trajectory by
+    trajectory with the model's one-state kernel ``rhs``, and trajectory k then equals the
+    ensemble of that one trajectory bitwise.
 
     Each trajectory's result does not depend on the BLAS thread count nor on ``threads`` nor
     on the executor; with a batched kernel it may depend on the other trajectories of its
@@ -621,10 +645,19 @@ def solve_ensemble(
     m = Y.shape[0]
     P_all = None if params is None else _per_trajectory_params(model, params, m)
     per_row = P_all is not None
+    # trajectories that differ only where the batched kernel takes values per row keep it
+    R_all = _batched_row_values(model, P_all) if per_row else None
     batch = m if batch_size is None else _positive_int(batch_size, "batch_size")
     has_energy = model.energy_kernel is not None
-    use_batch = model.rhs_batch_kernel is not None and not per_row
+    use_batch = model.rhs_batch_kernel is not None and (not per_row or R_all is not None)
     no_rows = np.empty((0, 0))
+    row_offset = 0
+    if R_all is not None:
+        chunk_p, row_offset = model.ensemble_params_per_row(CHUNK_ROWS)
+        make_work = chunk_p.copy
+    else:
+        def make_work() -> np.ndarray:
+            return model.ensemble_params(CHUNK_ROWS)
     engine = ensemble_engine()
 
     budget = _budget(max_output_bytes)
@@ -657,21 +690,23 @@ def solve_ensemble(
 
         def run_chunk(rows: slice, p_work: np.ndarray) -> tuple:
             # on a worker thread: its own kernel-error trap and single-threaded BLAS
-            P = no_rows
+            P = R = no_rows
             if per_row:  # every trajectory its own parameters and work area
                 P = np.stack([_trajectory_kernel_params(model, row) for row in P_all[rows]])
+            if R_all is not None:
+                R = R_all[rows]
             trap = KernelErrorTrap()
             with trap, blas_threads(1):
                 out = engine(
                     *handles, p_work, np.ascontiguousarray(Y[rows]), t0, t1, *method_args,
                     t_eval_arr, max_steps, bool(stop_at_equilibrium), eq_tol, trap.flag,
-                    P, per_row,
+                    P, per_row, R, row_offset,
                 )
             return out, [trap.error] * (rows.stop - rows.start)
 
         parts = []
         errors: list[str | None] = []
-        with ChunkRunner(n_threads, lambda: model.ensemble_params(CHUNK_ROWS)) as runner:
+        with ChunkRunner(n_threads, make_work) as runner:
             for blk in iterator:
                 for out, errs in runner.map(run_chunk, chunks_of(blk.start, blk.stop)):
                     parts.append(out)

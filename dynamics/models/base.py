@@ -253,6 +253,11 @@ class Model:
     rhs_batch_work: int = 0
     #: the named blocks of ``params`` where the model declares them (``None`` otherwise)
     layout: Any = None
+    #: blocks of :attr:`layout` that the batched kernel can take with a value of its own for
+    #: every row (state) of the block it evaluates, from the ``p`` of
+    #: :meth:`ensemble_params_per_row`: an ensemble whose per-trajectory parameters differ
+    #: only in these blocks keeps the batched kernel (e.g. ``("I",)`` for ContinuousHopfield)
+    batch_row_blocks: tuple[str, ...] = ()
 
     def param(self, name: str) -> np.ndarray:
         """The parameter block ``name`` of a model with a declared :attr:`layout` (a copy)."""
@@ -277,6 +282,16 @@ class Model:
         """The ``p`` an ensemble engine call of at most ``rows`` states passes to the kernels:
         by default :meth:`kernel_params` with room for ``rows`` rows of batch work."""
         return self.kernel_params(rows)
+
+    def ensemble_params_per_row(self, rows: int) -> tuple[np.ndarray, int]:
+        """For a model with :attr:`batch_row_blocks`: the ``p`` of an ensemble engine call of
+        at most ``rows`` states whose batched kernel reads those blocks per row, and the
+        offset in it of a ``(rows, k)`` area (row-major; ``k`` the total size of the blocks,
+        in the order of :attr:`batch_row_blocks`) that the engine fills with the values of
+        each row's trajectory before every call of the batched kernel."""
+        raise NotImplementedError(
+            f"the model {self.name!r} has no batched kernel that takes parameters per row"
+        )
 
     @property
     def has_energy(self) -> bool:

@@ -24,7 +24,9 @@ and ``W V``) is the work area the solvers append to ``p``
 (:meth:`~dynamics.models.base.Model.kernel_params`). For an ensemble block of ``rows``
 states, :meth:`ContinuousHopfield.ensemble_params` gives ``kernel_params(rows)`` (room for
 ``V`` of every row, ``rhs_batch_work = n``) followed by ``W^T`` (n*n) and the row count,
-which the batched kernel checks before using ``W^T``.
+which the batched kernel checks before using ``W^T``;
+:meth:`ContinuousHopfield.ensemble_params_per_row` puts an input vector per row before
+``W^T`` (an ensemble whose trajectories differ in ``I`` only).
 """
 
 from __future__ import annotations
@@ -81,16 +83,24 @@ _unpack = LAYOUT.unpacker(work=True)
 @nb.njit(cache=True, inline="always")
 def _transposed_weights(work, n, m):
     """Where :meth:`ContinuousHopfield.ensemble_params` put ``W^T`` and the room for ``V``:
-    ``work = [scratch (2n), V (rows * n), W^T (n * n), rows]``. Returns ``ok = False`` (and
-    empty views) when ``work`` is not laid out so, or has room for fewer than ``m`` rows."""
+    ``work = [scratch (2n), V (rows * n), W^T (n * n), rows]``, or, from
+    :meth:`ContinuousHopfield.ensemble_params_per_row`, ``[scratch (2n), V (rows * n),
+    I per row (rows * n), W^T (n * n), rows]`` (the two sizes differ for every ``rows``).
+    Returns ``(ok, W^T, V, I per row, per_row)``; ``ok = False`` (and empty views) when
+    ``work`` is laid out neither way, or has room for fewer than ``m`` rows."""
     size = work.shape[0]
     rows = int(work[size - 1]) if size > 0 else 0
-    ok = m <= rows and size == 2 * n + rows * n + n * n + 1
-    if not ok:
-        return False, work[:0].reshape((0, n)), work[:0].reshape((0, n))
-    w_t = work[2 * n + rows * n : 2 * n + rows * n + n * n].reshape((n, n))
+    plain = 2 * n + rows * n + n * n + 1
+    empty = work[:0].reshape((0, n))
+    if m > rows or (size != plain and size != plain + rows * n):
+        return False, empty, empty, empty, False
+    per_row = size == plain + rows * n
+    start = 2 * n + (2 * rows * n if per_row else rows * n)
+    w_t = work[start : start + n * n].reshape((n, n))
     v = work[2 * n : 2 * n + m * n].reshape((m, n))
-    return True, w_t, v
+    bias_rows = work[2 * n + rows * n : 2 * n + rows * n + m * n].reshape((m, n)) if per_row \
+        else empty
+    return True, w_t, v, bias_rows, per_row
 
 
 @nb.njit(RHS_SIGNATURE, cache=True, error_model="numpy")
@@ -119,7 +129,7 @@ def hopfield_rhs_batch(t, x, p, out):
     n, code, lam, leak, inv_cap, bias, weights, work = _unpack(p)
     kind = int(code)
     m = x.shape[0]
-    ok, w_t, v = _transposed_weights(work, n, m)
+    ok, w_t, v, bias_rows, per_row = _transposed_weights(work, n, m)
     if ok:
         for r in range(m):
             gain_values(kind, lam, x[r], v[r])
@@ -129,6 +139,11 @@ def hopfield_rhs_batch(t, x, p, out):
         for r in range(m):
             gain_values(kind, lam, x[r], v1)
             np.dot(weights, v1, out[r])
+    if per_row:  # every row its own input I (filled in by the ensemble engine)
+        for r in range(m):
+            for i in range(n):
+                out[r, i] = inv_cap[i] * (out[r, i] - leak[i] * x[r, i] + bias_rows[r, i])
+        return
     for r in range(m):
         for i in range(n):
             out[r, i] = inv_cap[i] * (out[r, i] - leak[i] * x[r, i] + bias[i])
@@ -283,6 +298,16 @@ class ContinuousHopfield(Model):
         ``rows`` states, followed by W^T (n*n) and ``rows``: the private ``p`` of one
         ensemble engine call (see :func:`hopfield_rhs_batch`)."""
         return np.concatenate([self.kernel_params(rows), self.W.T.ravel(), [float(rows)]])
+
+    #: the ensemble keeps the batched kernel when the trajectories differ only in I
+    batch_row_blocks = ("I",)
+
+    def ensemble_params_per_row(self, rows: int) -> tuple[np.ndarray, int]:
+        """As :meth:`ensemble_params`, with room for an input vector I per row between V and
+        W^T; the engine writes there the I of each row's trajectory (the offset returned)."""
+        start = self.kernel_params(rows)
+        per_row = np.zeros(rows * self.n_states)
+        return np.concatenate([start, per_row, self.W.T.ravel(), [float(rows)]]), start.size
 
     # Copies of the blocks of params, so that the kernels' data cannot be aliased.
     @property

@@ -41,11 +41,47 @@ def test_hopfield_per_trajectory_input_matches_separate_solves(hopfield_rows):
         np.testing.assert_allclose(ens.y[k], one.y, rtol=1e-9, atol=1e-11)
         np.testing.assert_allclose(ens.energy[k], one.energy, rtol=1e-10, atol=1e-12)
         assert ens.nfev[k] == one.nfev
-        # and bitwise the ensemble of that one trajectory
+        # the inputs differ per row in the batched kernel: the ensemble of that one
+        # trajectory differs by rounding only (as for an ensemble without params)
         alone = dyn.solve_ensemble(model, (0.0, 4.0), Y0[k : k + 1], params=P[k : k + 1],
                                    n_eval=9)
-        np.testing.assert_array_equal(ens.y[k], alone.y[0])
-        np.testing.assert_array_equal(ens.energy[k], alone.energy[0])
+        np.testing.assert_allclose(ens.y[k], alone.y[0], rtol=1e-12, atol=1e-13)
+
+
+def test_inputs_per_row_keep_the_batched_kernel_bit_for_bit(hopfield_rows):
+    # every row given the model's own I: the per-row area of the batched kernel holds the
+    # same numbers as I, so the result is bitwise that of the ensemble without params
+    model, _, _, Y0 = hopfield_rows
+    P = np.tile(model.params, (Y0.shape[0], 1))
+    rows = dyn.solve_ensemble(model, (0.0, 3.0), Y0, params=P, n_eval=5, threads=2)
+    shared = dyn.solve_ensemble(model, (0.0, 3.0), Y0, n_eval=5, threads=2)
+    np.testing.assert_array_equal(rows.y, shared.y)
+    np.testing.assert_array_equal(rows.nfev, shared.nfev)
+    np.testing.assert_allclose(rows.energy, shared.energy, rtol=1e-12, atol=1e-13)
+
+
+def test_inputs_per_row_follow_their_trajectories_when_the_block_shrinks():
+    # a contracting network (|W| small): one equilibrium per input, reached at very
+    # different times, so the active block is compacted many times while the batched kernel
+    # reads every row's own input
+    rng = np.random.default_rng(11)
+    n, m = 8, CHUNK_ROWS + 5
+    a = rng.normal(0.0, 0.3 / np.sqrt(n), size=(n, n))
+    W = (a + a.T) / 2
+    model = dyn.ContinuousHopfield(W, I=np.zeros(n))
+    inputs = rng.normal(0.0, 1.0, size=(m, n))
+    Y0 = inputs + np.geomspace(1e-4, 3.0, m)[rng.permutation(m)][:, None] * rng.normal(
+        size=(m, n))
+    kw = {"stop_at_equilibrium": True, "eq_tol": 1e-8, "rtol": 1e-9, "atol": 1e-11}
+    ens = dyn.solve_ensemble(model, (0.0, 80.0), Y0, params={"I": inputs}, n_eval=4,
+                             threads=2, **kw)
+    assert np.all(ens.status == 1)
+    assert len(np.unique(ens.t_final)) > m // 2
+    for k in range(m):
+        own = dyn.ContinuousHopfield(W, I=inputs[k])
+        one = dyn.solve(own, (0.0, 80.0), Y0[k], **kw)
+        np.testing.assert_allclose(ens.y[k][:, -1], one.y[:, -1], atol=1e-7)
+        assert abs(ens.t_final[k] - one.t[-1]) <= 1e-6 * max(1.0, one.t[-1])
 
 
 def test_bitwise_independent_of_the_thread_count(hopfield_rows):
@@ -154,3 +190,26 @@ def test_dict_needs_a_model_with_a_layout():
     # a full vector per trajectory works for any model
     ens = dyn.solve_ensemble(user, (0.0, 1.0), np.ones((2, 2)), params=np.zeros((2, 1)))
     assert np.all(ens.status == 0)
+
+
+def test_hopfield_batched_kernel_reads_an_input_per_row():
+    rng = np.random.default_rng(3)
+    n, rows, m = 6, 8, 5
+    W = rng.normal(size=(n, n))
+    model = dyn.ContinuousHopfield(W, I=rng.normal(size=n), tau=rng.uniform(0.5, 2.0, n),
+                                   gain_scale=1.5)
+    p, offset = model.ensemble_params_per_row(rows)
+    inputs = rng.normal(size=(m, n))
+    p[offset : offset + m * n] = inputs.ravel()
+    X = rng.normal(size=(m, n))
+    out = np.empty((m, n))
+    model.rhs_batch_kernel(np.zeros(m), X, p, out)
+    expected = (-X + np.tanh(1.5 * X) @ W.T + inputs) / model.tau
+    np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)
+    # the shared-input layout is unchanged
+    q = model.ensemble_params(rows)
+    model.rhs_batch_kernel(np.zeros(m), X, q, out)
+    np.testing.assert_allclose(out, (-X + np.tanh(1.5 * X) @ W.T + model.I) / model.tau,
+                               rtol=1e-12, atol=1e-12)
+    with pytest.raises(NotImplementedError, match="per row"):
+        dyn.UserModel(oscillator_rhs, n_states=2).ensemble_params_per_row(4)
