@@ -146,6 +146,28 @@ def loop_direct(p, y0, t1, A, b, c, e, e3, has_e3, rtol, atol, h0, expo, beta, s
 _minimal_direct = numba.njit(cache=True)(minimal_loop)
 
 
+def _call_loop(rhs, p, K, w, repeats):
+    """The kernel called on the rows of K, nothing else: the cost of a call."""
+    for _ in range(repeats):
+        for st in range(1, K.shape[0]):
+            rhs(0.0, w, p, K[st])
+    return K[1, 0]
+
+
+calls_pointer = numba.njit(
+    types.float64(types.FunctionType(dyn.RHS_SIGNATURE), _VEC, _MAT, _VEC, types.int64),
+    cache=True,
+)(_call_loop)
+
+
+@numba.njit
+def calls_direct(p, K, w, repeats):
+    return _call_direct(lorenz, p, K, w, repeats)
+
+
+_call_direct = numba.njit(cache=True)(_call_loop)
+
+
 def loop_arguments(method: str, y0: np.ndarray, h0: float) -> tuple:
     tab = dyn.TABLEAUS[method]
     s = tab.b.shape[0]
@@ -199,7 +221,17 @@ def main() -> None:
         address = lorenz_c.address
         peers["numbalsoda dop853 (whole call)"] = (
             lambda: dop853(address, y0, t_out, data=counter, rtol=RTOL, atol=ATOL))
-    rhs = model.rhs_kernel
+    # the kernel's C wrapper, the kind of pointer the engine calls (a dispatcher passed as a
+    # first-class function would be called through its native entry point instead, with an
+    # exception check and reference counting around every call: ~3x the cost of a call)
+    rhs = numba.cfunc(dyn.RHS_SIGNATURE)(lorenz.py_func)
+    K, w, reps = np.zeros((7, 3)), np.ones(3), 20000
+    p3 = np.array([SIGMA, RHO, BETA])
+    calls = interleaved({"pointer": lambda: calls_pointer(rhs, p3, K, w, reps),
+                         "direct": lambda: calls_direct(p3, K, w, reps)}, repeats, 1)
+    per_call = {k: v / reps / 6 * 1e9 for k, v in calls.items()}
+    print(f"one kernel call in a tight loop: through a pointer {per_call['pointer']:.1f} ns,"
+          f" compiled in {per_call['direct']:.1f} ns")
     for method in ("dopri5", "dop853"):
         sol = dyn.solve(model, (0.0, T_END), y0, method=method, rtol=RTOL, atol=ATOL)
         h0 = float(sol.t[1] - sol.t[0])  # the same first step as the engine
