@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 import numba as nb
 import numpy as np
 
+from dynamics.integrate.engine import all_finite
+
 __all__ = ["Solution", "EnsembleSolution", "DenseOutput", "energy_increase"]
 
 
@@ -95,14 +97,8 @@ def _largest_rise(e):
 @nb.njit(cache=True, nogil=True)
 def _nan_at_finite_state(energy, states):
     for k in range(energy.shape[0]):
-        if math.isnan(energy[k]):
-            finite = True
-            for i in range(states.shape[1]):
-                if not math.isfinite(states[k, i]):
-                    finite = False
-                    break
-            if finite:
-                return True
+        if math.isnan(energy[k]) and all_finite(states[k]):
+            return True
     return False
 
 

@@ -521,11 +521,7 @@ def _per_trajectory_params(model: Model, params: Any, m: int) -> np.ndarray:
                     f"params[{name!r}]: expected shape {want} (n_trajectories first, then "
                     f"the block's shape), got {arr.shape}"
                 )
-            if name in getattr(layout, "infinite", ()):
-                if np.isnan(arr).any():
-                    raise ValueError(f"params[{name!r}]: expected numbers or +-inf, found NaN")
-            else:
-                _v.check_finite(arr, f"params[{name!r}]")
+            layout.check_values(name, arr, f"params[{name!r}]")
             width = int(np.prod(want[1:], dtype=np.int64))
             P[:, offsets[name] : offsets[name] + width] = arr.reshape(m, width)
         return P

@@ -184,6 +184,15 @@ class ParamLayout:
         return self._size(self.dims_of(p))
 
     # ------------------------------------------------------------------ packing
+    def check_values(self, name: str, values: np.ndarray, argument: str) -> None:
+        """Refuse values block ``name`` may not hold (a ValueError naming ``argument``): NaN
+        always, infinities unless the block is one of :attr:`infinite`."""
+        if name in self._infinite:
+            if np.isnan(values).any():
+                raise ValueError(f"{argument}: expected numbers or +-inf, found NaN")
+        else:
+            _v.check_finite(values, argument)
+
     def pack(self, values: Mapping[str, Any] | None = None, **named: Any) -> np.ndarray:
         """The flat, C-contiguous float64 array of the blocks (every block required); named
         dimensions are read from the arrays' shapes and must agree between blocks."""
@@ -212,11 +221,7 @@ class ParamLayout:
                         raise ValueError(f"params[{name!r}]: dimension {dim!r} must be >= 1")
                 elif size != dim:
                     raise ValueError(f"params[{name!r}]: expected shape {shape}, got {arr.shape}")
-            if name in self._infinite:
-                if np.isnan(arr).any():
-                    raise ValueError(f"params[{name!r}]: expected numbers or +-inf, found NaN")
-            else:
-                _v.check_finite(arr, f"params[{name!r}]")
+            self.check_values(name, arr, f"params[{name!r}]")
             arrays[name] = arr
         offsets = self._offsets(dims)
         p = np.empty(self._size(dims))
